@@ -1,0 +1,61 @@
+import { DETAIL_TYPE, EVENT_SOURCE } from './names';
+
+/**
+ * EventBridge event patterns, in the wire format (`detail-type`), defined once and used both by the
+ * stack's rules (lib/) and by the local stand-in's event router (local/), so the two cannot drift.
+ */
+export type EventPattern = Readonly<Record<string, unknown>>;
+
+export interface PatternScope {
+  readonly env: string;
+  readonly account: string;
+  readonly region: string;
+  readonly partition?: string;
+}
+
+function secretArnPrefix(s: PatternScope): string {
+  return `arn:${s.partition ?? 'aws'}:secretsmanager:${s.region}:${s.account}:secret:tokenwarden/${s.env}/`;
+}
+
+/** On the environment's bus: a token became critical or warning, or a daily reminder for one that still is. */
+export function healthAlertPattern(s: PatternScope): EventPattern {
+  return {
+    source: [EVENT_SOURCE],
+    'detail-type': [DETAIL_TYPE.healthChanged, DETAIL_TYPE.reminder],
+    detail: { env: [s.env], severity: ['critical', 'warning'] },
+  };
+}
+
+/** On the environment's bus: a token came back to ok from a bad state. */
+export function recoveryPattern(s: PatternScope): EventPattern {
+  return {
+    source: [EVENT_SOURCE],
+    'detail-type': [DETAIL_TYPE.healthChanged],
+    detail: { env: [s.env], current: ['ok'], previous: [{ 'anything-but': ['ok'] }] },
+  };
+}
+
+/**
+ * On the default bus: Secrets Manager rotation failures. They are service events delivered via
+ * CloudTrail (detail-type "AWS Service Event via CloudTrail"), not API calls (rotation-facts §3.1-3.2).
+ */
+export function rotationFailurePattern(s: PatternScope): EventPattern {
+  return {
+    source: ['aws.secretsmanager'],
+    'detail-type': ['AWS Service Event via CloudTrail'],
+    detail: {
+      eventSource: ['secretsmanager.amazonaws.com'],
+      eventName: ['RotationFailed', 'RotationAbandoned', 'TestRotationFailed'],
+      additionalEventData: { SecretId: [{ prefix: secretArnPrefix(s) }] },
+    },
+  };
+}
+
+/** On the default bus: AWSCURRENT moved on one of this environment's secrets: re-probe that token (rotation-facts §3.3). */
+export function currentLabelMovedPattern(s: PatternScope): EventPattern {
+  return {
+    source: ['aws.secretsmanager'],
+    'detail-type': ['Secret Label Updated'],
+    detail: { labelUpdated: ['AWSCURRENT'], name: [{ prefix: `tokenwarden/${s.env}/` }] },
+  };
+}

@@ -1,0 +1,18 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+
+/**
+ * The one logger (STYLE.md §8): short constant messages, data in the second argument with stable keys
+ * (`token`, `env`, `step`, `versionId`), never a value or a GetSecretValue response.
+ */
+export const logger = new Logger({ serviceName: 'tokenwarden' });
+
+/** The narrow logger type core logic takes, so tests can pass a fake. */
+export interface Log {
+  debug(message: string, ...extra: object[]): void;
+  info(message: string, ...extra: object[]): void;
+  warn(message: string, ...extra: object[]): void;
+  error(message: string, ...extra: (object | Error)[]): void;
+}
+
+/** A logger that drops everything, for tests and benchmarks. */
+export const silentLog: Log = { debug() {}, info() {}, warn() {}, error() {} };
