@@ -8,6 +8,14 @@ export function secretNameFor(env: string, token: string): string {
   return `tokenwarden/${env}/${token}`;
 }
 
+/**
+ * The secret holding the environment's HMAC key for token fingerprints (lambdas/shared/fingerprint.ts).
+ * Created by the stack with a generated value; not tagged as a managed token, so the probe skips it.
+ */
+export function fingerprintKeySecretName(env: string): string {
+  return `tokenwarden/${env}/_internal/fingerprint-key`;
+}
+
 /** The event bus of one environment. */
 export function busNameFor(env: string): string {
   return `tokenwarden-${env}`;
