@@ -71,7 +71,7 @@ async function mintInstallationToken(value: TokenSecretValue, ctx: TokenContext,
     const forbidden = githubForbidden(res);
     throw new ProviderResponseError(NAME, forbidden.reason ?? 'GitHub answered 403');
   }
-  expectStatus(NAME, url, res, [201], 'create an installation access token');
+  expectStatus(NAME, url, res, [200, 201], 'create an installation access token');
   const body = res.json<{ token?: unknown; expires_at?: unknown; permissions?: unknown }>();
   const expiresAt = toIsoDate(body.expires_at);
   if (typeof body.token !== 'string' || body.token === '' || expiresAt === undefined) {

@@ -54,7 +54,7 @@ export function createHttpAdapter(options: AdapterOptions = {}): ProviderAdapter
         }
         const raw = readPath(res.json(), settings.expiryJsonPath);
         const expiresAt = toIsoDate(raw);
-        if (raw !== undefined && expiresAt === undefined) {
+        if (raw !== undefined && raw !== null && expiresAt === undefined) {
           return {
             verdict: 'indeterminate',
             reason: `the value at ${settings.expiryJsonPath} is neither an ISO date nor epoch seconds`,

@@ -1,0 +1,42 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FAKE_ALIASES, FAKE_FACTORIES, startFakeProviders } from '../../local/providers/server';
+import type { FakeProviders } from '../../local/providers/server';
+
+describe('startFakeProviders', () => {
+  let providers: FakeProviders;
+  beforeAll(async () => {
+    providers = await startFakeProviders({ port: 0 });
+  });
+  afterAll(() => providers.close());
+
+  it('serves on 127.0.0.1 with one state and one fault injector per prefix', () => {
+    expect(providers.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    for (const name of [...Object.keys(FAKE_FACTORIES), ...Object.keys(FAKE_ALIASES)]) {
+      expect(providers.fakes).toHaveProperty(name);
+      expect(providers.faults).toHaveProperty(name);
+    }
+  });
+
+  it('routes by path prefix and strips it before the fake sees the path', async () => {
+    const { key } = providers.fakes.datadog.seedApiKey();
+    const res = await fetch(`${providers.url}/datadog/api/v1/validate`, { headers: { 'DD-API-KEY': key } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ valid: true });
+    expect(providers.faults.datadog.requests).toBe(1);
+  });
+
+  it('shares the GitHub fake between github-pat and github-app', () => {
+    expect(providers.fakes['github-pat']).toBe(providers.fakes['github-app']);
+  });
+
+  it('answers 404 for an unknown prefix', async () => {
+    const res = await fetch(`${providers.url}/nope/x`);
+    expect(res.status).toBe(404);
+  });
+
+  it('answers Datadog 403 on validate for an unknown key, as documented', async () => {
+    const res = await fetch(`${providers.url}/datadog/api/v1/validate`, { headers: { 'DD-API-KEY': 'unknown' } });
+    expect(res.status).toBe(403);
+    expect(await res.json()).toEqual({ errors: ['Forbidden'] });
+  });
+});
