@@ -31,7 +31,8 @@ export function createStripeAdapter(options: AdapterOptions = {}): ProviderAdapt
         const url = endpoint(baseUrl, '/v1/balance');
         const res = await request(NAME, url, { headers: { Authorization: `Bearer ${value.token}` } }, options.http);
         // https://docs.stripe.com/api/errors : 401 "No valid API key provided", 403 "The API key doesn't
-        // have permissions to perform the request" (a restricted key: authenticated, so valid).
+        // have permissions to perform the request" (a restricted key: authenticated, so valid; see
+        // https://docs.stripe.com/changelog/2016-10-19/insufficient-permissions-throw-403-error).
         // The error bodies quote part of the key, so they are never passed on.
         if (res.status === 401) return { verdict: 'invalid', reason: 'Stripe rejected the key (401)', status: 401 };
         if (res.status === 403) {

@@ -20,6 +20,7 @@ export const FAKE_FACTORIES = {
   datadog: createDatadogFake,
   sendgrid: createSendgridFake,
   twilio: () => createTwilioFake(),
+  // Mounted as /github and, for the inventory's provider names, /github-pat and /github-app.
   stripe: createStripeFake,
   slack: createSlackFake,
   http: createGenericHttpFake,

@@ -3,7 +3,8 @@ import type { FakeRoute } from './http-fake';
 import { bearer } from './http-fake';
 
 /**
- * Fake Slack Web API auth methods. Like Slack, it answers HTTP 200 with `ok: false` and an error code
+ * Fake Slack Web API auth methods, under `/api/` as on slack.com (so a token's baseUrl is
+ * `<fakes>/slack/api`, like `https://slack.com/api`). Like Slack, it answers HTTP 200 with `ok: false` and an error code
  * (https://docs.slack.dev/reference/methods/auth.test) and lists granted scopes in x-oauth-scopes.
  */
 export interface SlackFakeState {
@@ -36,9 +37,10 @@ export function createSlackFake(): SlackFake {
     },
   };
   const route: FakeRoute = (req) => {
-    const name = `${req.method} ${req.path}`;
+    const method = req.path.replace(/^\/api/, '');
+    const name = `${req.method} ${method}`;
     calls[name] = (calls[name] ?? 0) + 1;
-    if (req.path !== '/auth.test' && req.path !== '/auth.revoke') {
+    if (!req.path.startsWith('/api/') || (method !== '/auth.test' && method !== '/auth.revoke')) {
       return { status: 200, body: { ok: false, error: 'unknown_method' } };
     }
     const token = bearer(req.headers);
@@ -46,7 +48,7 @@ export function createSlackFake(): SlackFake {
     const entry = tokens.get(token);
     if (!entry) return { status: 200, body: { ok: false, error: 'invalid_auth' } };
     if (entry.revoked) return { status: 200, body: { ok: false, error: 'token_revoked' } };
-    if (req.path === '/auth.revoke') {
+    if (method === '/auth.revoke') {
       entry.revoked = true;
       return { status: 200, body: { ok: true, revoked: true } };
     }

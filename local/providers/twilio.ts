@@ -34,7 +34,10 @@ const notFound = (): FakeResponse => ({
   },
 });
 
-export function createTwilioFake(accountSid = `AC${randomBytes(16).toString('hex')}`): TwilioFake {
+/** The account SID of inventory/local.yaml. */
+export const LOCAL_TWILIO_ACCOUNT_SID = `AC${'0'.repeat(32)}`;
+
+export function createTwilioFake(accountSid = LOCAL_TWILIO_ACCOUNT_SID): TwilioFake {
   const keys = new Map<string, { secret: string; main: boolean; friendlyName: string }>();
   const calls: Record<string, number> = {};
   const authToken = randomBytes(16).toString('hex');

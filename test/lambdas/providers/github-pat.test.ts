@@ -75,6 +75,13 @@ describe('github-pat adapter', () => {
     expect((await adapter().verify(secretValue(token), ctx())).verdict).toBe('valid');
   });
 
+  it('keeps a token that is not a legal header value out of the result', async () => {
+    const token = `${canary('ghp_')}\nX-Injected: 1`;
+    const result = await adapter().verify(secretValue(token), ctx());
+    expect(result.verdict).toBe('indeterminate');
+    expectNoSecret(token.split('\n')[0] ?? token, result);
+  });
+
   it('parses the expiry header forms GitHub sends', () => {
     expect(parseGithubExpiry('2026-12-24 10:00:00 UTC')).toBe('2026-12-24T10:00:00.000Z');
     expect(parseGithubExpiry('2026-12-24 10:00:00 +0100')).toBe('2026-12-24T09:00:00.000Z');

@@ -3,7 +3,7 @@ import { createSlackAdapter } from '../../../lambdas/providers/slack';
 import { canary, expectNoSecret, itFollowsTransportRules, secretValue, useFakeProviders } from './harness';
 
 const h = useFakeProviders();
-const ctx = (scopes: string[] = []) => h.ctx('slack', { baseUrl: h.base('slack') }, scopes);
+const ctx = (scopes: string[] = []) => h.ctx('slack', { baseUrl: `${h.base('slack')}/api` }, scopes);
 const adapter = () => createSlackAdapter({ http: h.http() });
 const slack = () => h.providers.fakes.slack;
 
