@@ -25,6 +25,12 @@ export interface GithubFakeState {
   readonly installationTokens: Map<string, { installationId: string; expiresAt: string; revoked: boolean }>;
   /** Requests left in the rate-limit window; at 0 every call answers 403. */
   rateLimitRemaining: number;
+  /**
+   * Bad-credential requests after which GitHub locks the caller out with 403 "Maximum number of login
+   * attempts exceeded" for every request, valid tokens included (PROVIDERS.md rule 1). @default off
+   */
+  badCredentialLimit?: number;
+  badCredentialAttempts: number;
   readonly calls: Record<string, number>;
   seedPat(pat: GithubPat, token?: string): string;
   seedApp(appId: string, publicKeyPem: string): void;
@@ -46,6 +52,7 @@ export function createGithubFake(): GithubFake {
     installations: new Map(),
     installationTokens: new Map(),
     rateLimitRemaining: 5000,
+    badCredentialAttempts: 0,
     calls: {},
     seedPat(pat, token = `ghp_${randomBytes(18).toString('hex')}`) {
       state.pats.set(token, pat);
@@ -66,11 +73,14 @@ export function createGithubFake(): GithubFake {
     'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600),
     'x-ratelimit-resource': 'core',
   });
-  const badCredentials = (): FakeResponse => ({
-    status: 401,
-    headers: rateHeaders(),
-    body: { message: 'Bad credentials', documentation_url: DOCS, status: '401' },
-  });
+  const badCredentials = (): FakeResponse => {
+    state.badCredentialAttempts++;
+    return {
+      status: 401,
+      headers: rateHeaders(),
+      body: { message: 'Bad credentials', documentation_url: DOCS, status: '401' },
+    };
+  };
 
   /** The app id of a well-formed, correctly signed, unexpired app JWT, or undefined. */
   const appFromJwt = (jwt: string): string | undefined => {
@@ -106,6 +116,16 @@ export function createGithubFake(): GithubFake {
       };
     }
     state.rateLimitRemaining--;
+    if (state.badCredentialLimit !== undefined && state.badCredentialAttempts >= state.badCredentialLimit) {
+      return {
+        status: 403,
+        headers: rateHeaders(),
+        body: {
+          message: 'Maximum number of login attempts exceeded. Please try again later.',
+          documentation_url: DOCS,
+        },
+      };
+    }
     const token = bearer(req.headers) ?? '';
     if (req.method === 'GET' && req.path === '/user') {
       const pat = state.pats.get(token);

@@ -100,6 +100,19 @@ describe('github-app adapter', () => {
       expect(result.verdict).toBe('invalid');
     });
 
+    it('is indeterminate when GitHub rate-limits the mint (403, x-ratelimit-remaining 0)', async () => {
+      seedApp();
+      h.providers.faults['github-app'].failNext({
+        kind: 'status',
+        status: 403,
+        headers: { 'x-ratelimit-remaining': '0' },
+        body: { message: 'API rate limit exceeded' },
+      });
+      const result = await adapter().verify(secretValue(PEM), ctx());
+      expect(result.verdict).toBe('indeterminate');
+      expect(result.reason).toContain('rate limit');
+    });
+
     it('is invalid when the installation is gone (404)', async () => {
       seedApp();
       const result = await adapter().verify(secretValue(PEM), ctx([], '999'));

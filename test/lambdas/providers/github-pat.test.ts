@@ -75,6 +75,21 @@ describe('github-pat adapter', () => {
     expect((await adapter().verify(secretValue(token), ctx())).verdict).toBe('valid');
   });
 
+  it('is indeterminate, not invalid, for a valid token once repeated bad credentials locked the caller out', async () => {
+    const token = gh().seedPat({ login: 'qa-bot' });
+    gh().badCredentialLimit = 2;
+    try {
+      await adapter().verify(secretValue(canary()), ctx());
+      await adapter().verify(secretValue(canary()), ctx());
+      const result = await adapter().verify(secretValue(token), ctx());
+      expect(result).toMatchObject({ verdict: 'indeterminate', status: 403 });
+      expect(result.reason).toContain('lockout');
+    } finally {
+      gh().badCredentialLimit = undefined;
+      gh().badCredentialAttempts = 0;
+    }
+  });
+
   it('keeps a token that is not a legal header value out of the result', async () => {
     const token = `${canary('ghp_')}\nX-Injected: 1`;
     const result = await adapter().verify(secretValue(token), ctx());

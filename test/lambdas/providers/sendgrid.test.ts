@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createSendgridAdapter } from '../../../lambdas/providers/sendgrid';
-import { TokenInvalidError } from '../../../lambdas/shared/errors';
+import { ProviderUnavailableError, SecretValueError, TokenInvalidError } from '../../../lambdas/shared/errors';
 import { canary, expectNoSecret, itFollowsTransportRules, secretValue, thrown, useFakeProviders } from './harness';
 
 const h = useFakeProviders();
@@ -92,6 +92,23 @@ describe('sendgrid adapter', () => {
       expect(error).toBeInstanceOf(TokenInvalidError);
       expect((error as TokenInvalidError).status).toBe(403);
       expectNoSecret(weak, error);
+    });
+  });
+
+  describe('issue and revoke failures', () => {
+    it('throws ProviderUnavailableError on 5xx without the admin key in the message', async () => {
+      const admin = adminSecret();
+      h.providers.faults.sendgrid.failNext({ kind: 'status', status: 502 }, 3);
+      const error = await thrown(() => adapter().issue!({ ctx: ctx(), admin, idempotencyKey: 'rot-6666' }));
+      expect(error).toBeInstanceOf(ProviderUnavailableError);
+      expectNoSecret(JSON.parse(admin).apiKey, error);
+    });
+
+    it('needs the admin secret to revoke', async () => {
+      const { id, key } = sg().seedKey(['mail.send']);
+      const error = await thrown(() => adapter().revoke!(secretValue(key, { providerTokenId: id }), ctx()));
+      expect(error).toBeInstanceOf(SecretValueError);
+      expect(sg().keys.has(id)).toBe(true);
     });
   });
 
