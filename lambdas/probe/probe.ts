@@ -216,11 +216,12 @@ export async function runProbe(deps: ProbeDeps): Promise<ProbeReport> {
     }),
   );
 
-  // Self-healing: rotate now. RotateSecret is refused while a rotation is in progress, and the model
-  // already leaves those alone (AWSPENDING on a version other than AWSCURRENT).
+  // Self-healing: rotate now. The model already leaves alone a rotation in progress (AWSPENDING on a
+  // version other than AWSCURRENT). Only after a real verify: a token in its invalid backoff was healed
+  // when it was last probed, and is retried at the same (hourly) pace.
   await Promise.all(
     assessed
-      .filter((a) => a.record.shouldHeal)
+      .filter((a) => a.record.shouldHeal && a.verified)
       .map((a) =>
         limit(async () => {
           try {
