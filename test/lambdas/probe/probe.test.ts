@@ -1,5 +1,7 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import {
   BatchGetSecretValueCommand,
+  SecretsManagerClient,
   ListSecretsCommand,
   RotateSecretCommand,
   TagResourceCommand,
@@ -39,8 +41,9 @@ describe('runProbe', () => {
     return a;
   };
   const deps = (tokens: TokenSpec[], extra: Partial<ProbeDeps> = {}): ProbeDeps => ({
-    secrets: aws.sm as unknown as ProbeDeps['secrets'],
-    events: aws.eb as unknown as ProbeDeps['events'],
+    // mockClient stubs the classes, so these fresh clients reach the fakes.
+    secrets: new SecretsManagerClient({}),
+    events: new EventBridgeClient({}),
     adapterFor: adapter,
     inventory: inventoryOf(tokens),
     clock: () => now,
