@@ -26,12 +26,16 @@ export function healthAlertPattern(s: PatternScope): EventPattern {
   };
 }
 
-/** On the environment's bus: a token came back to ok from a bad state. */
+/**
+ * On the environment's bus: a token came back to ok from a state that had been alerted (warning or
+ * critical). Matching on `previousSeverity` rather than `previous` keeps an indeterminate streak that
+ * never reached the alert threshold (severity ok) from producing a "recovered" message nobody needs.
+ */
 export function recoveryPattern(s: PatternScope): EventPattern {
   return {
     source: [EVENT_SOURCE],
     'detail-type': [DETAIL_TYPE.healthChanged],
-    detail: { env: [s.env], current: ['ok'], previous: [{ 'anything-but': ['ok'] }] },
+    detail: { env: [s.env], severity: ['ok'], previousSeverity: ['critical', 'warning'] },
   };
 }
 

@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
 
 /**
  * The one logger (STYLE.md §8): short constant messages, data in the second argument with stable keys
@@ -16,3 +17,14 @@ export interface Log {
 
 /** A logger that drops everything, for tests and benchmarks. */
 export const silentLog: Log = { debug() {}, info() {}, warn() {}, error() {} };
+
+/**
+ * The shared logger behind the narrow `Log` type, for handlers to inject into cores. Powertools types
+ * its extra arguments as attribute records; every object a core passes is one.
+ */
+export const log: Log = {
+  debug: (message, ...extra) => logger.debug(message, ...(extra as LogAttributes[])),
+  info: (message, ...extra) => logger.info(message, ...(extra as LogAttributes[])),
+  warn: (message, ...extra) => logger.warn(message, ...(extra as LogAttributes[])),
+  error: (message, ...extra) => logger.error(message, ...(extra as LogAttributes[])),
+};

@@ -29,6 +29,8 @@ export const TAG = {
   token: 'tokenwarden:token',
   /** Written by the probe, only when it changes. */
   status: 'tokenwarden:status',
+  /** Severity of `status` (ok / warning / critical): an expiring token or a long indeterminate streak escalates without changing state. */
+  severity: 'tokenwarden:severity',
   since: 'tokenwarden:since',
   expiresAt: 'tokenwarden:expires-at',
   checkedAt: 'tokenwarden:checked-at',
