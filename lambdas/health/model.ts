@@ -119,8 +119,9 @@ interface Finding {
  * - `indeterminate` (timeout, 5xx, 429, DNS, unreadable secret) is never `invalid`. Before
  *   `indeterminateAlertAfter` consecutive runs its severity is `ok` (recorded, not alerted); at N it
  *   becomes critical, which changes the severity and so emits one alert.
- * - On a `valid` verdict, an adapter's `reason` is a finding (e.g. "Stripe live key in a QA
- *   environment"): reported as `overscoped`, severity warning.
+ * - On a `valid` verdict, an adapter's `warnings` are findings (e.g. "Stripe live key in a QA
+ *   environment": more access than a QA environment should hold): reported as `overscoped`,
+ *   severity warning. Its `reason` is informational only.
  * - Overscoped is only judged when the inventory lists scopes; an empty list means "not declared".
  * - AWSPENDING on the same version as AWSCURRENT is legal (rotation-facts §1.5) and never flagged.
  * - Expiry and rotation findings are judged even when the provider could not be asked.
@@ -153,8 +154,9 @@ export function assessHealth(input: HealthInput): HealthRecord {
     });
   } else if (verify?.verdict === 'indeterminate') {
     indeterminate = verify.reason ?? 'the provider could not be asked';
-  } else if (verify?.verdict === 'valid' && verify.reason) {
-    findings.push({ state: 'overscoped', severity: 'warning', reason: verify.reason });
+  } else if (verify?.verdict === 'valid') {
+    for (const warning of verify.warnings ?? [])
+      findings.push({ state: 'overscoped', severity: 'warning', reason: warning });
   }
   const indeterminateRuns =
     indeterminate === undefined ? 0 : Math.min((previous?.indeterminateRuns ?? 0) + 1, alertAfter);

@@ -8,7 +8,7 @@ import type { ProviderAdapter, VerifyResult } from './types';
 /**
  * Stripe secret (sk_) and restricted (rk_) keys: verify only, since keys are created and rolled in
  * the Dashboard. A live-mode key in a QA environment is itself a finding (PROVIDERS.md), reported
- * in `reason` with the word "live" so the health model can warn; only the prefix is looked at.
+ * in `warnings` (and `reason`) so the health model can warn; only the prefix is looked at.
  */
 const NAME = 'stripe';
 
@@ -46,11 +46,20 @@ export function createStripeAdapter(options: AdapterOptions = {}): ProviderAdapt
         const body = res.json<{ object?: unknown; livemode?: unknown }>();
         if (body.object !== 'balance') return unexpectedAnswer(NAME, url, res);
         const liveAnswer = body.livemode === true && !isStripeLiveKey(value.token) ? `; ${STRIPE_LIVE_KEY_NOTE}` : '';
-        return { verdict: 'valid', reason: `Stripe accepted the key${liveAnswer}`, status: 200 };
+        return {
+          verdict: 'valid',
+          reason: `Stripe accepted the key${liveAnswer}`,
+          ...(liveAnswer ? { warnings: [STRIPE_LIVE_KEY_NOTE] } : {}),
+          status: 200,
+        };
       });
       // Flagged whatever the verdict: a live key in QA is a finding even when it no longer works.
       return isStripeLiveKey(value.token)
-        ? { ...result, reason: `${result.reason ?? 'Stripe'}; ${STRIPE_LIVE_KEY_NOTE}` }
+        ? {
+            ...result,
+            reason: `${result.reason ?? 'Stripe'}; ${STRIPE_LIVE_KEY_NOTE}`,
+            warnings: [STRIPE_LIVE_KEY_NOTE],
+          }
         : result;
     },
   };

@@ -14,6 +14,11 @@ export interface VerifyResult {
   readonly scopes?: readonly string[];
   /** Who the token acts as (user name, client id, app slug, ...). */
   readonly identity?: string;
+  /**
+   * Problems worth a warning even though the token works, e.g. a Stripe live-mode key in a QA
+   * environment. The health model reports them; `reason` stays informational.
+   */
+  readonly warnings?: readonly string[];
   /** HTTP status of the deciding answer, when there was one. */
   readonly status?: number;
 }

@@ -93,10 +93,24 @@ describe('assessHealth', () => {
       },
       {
         name: 'a valid verdict with an adapter finding (Stripe live key in QA) is a warning',
-        in: { token: stripe, verify: { verdict: 'valid', reason: 'a live-mode key in a QA environment' } },
+        in: {
+          token: stripe,
+          verify: {
+            verdict: 'valid',
+            reason: 'Stripe accepted the key',
+            warnings: ['a live-mode key in a QA environment'],
+          },
+        },
         state: 'overscoped',
         severity: 'warning',
         reason: /live-mode/,
+      },
+      {
+        name: 'an informational reason on a valid verdict is not a finding',
+        in: { verify: { verdict: 'valid', reason: 'Datadog validated the API key' } },
+        state: 'ok',
+        severity: 'ok',
+        reason: /^$/,
       },
       {
         name: 'the same fingerprint as another token is duplicate (warning)',

@@ -43,6 +43,7 @@ describe('stripe adapter', () => {
     const result = await adapter().verify(secretValue(key), ctx());
     expect(result.verdict).toBe('valid');
     expect(result.reason).toContain('LIVE-mode key');
+    expect(result.warnings).toEqual([expect.stringContaining('LIVE-mode key')]);
     expectNoSecret(key, result);
   });
 
