@@ -63,3 +63,54 @@ export function currentLabelMovedPattern(s: PatternScope): EventPattern {
     detail: { labelUpdated: ['AWSCURRENT'], name: [{ prefix: `tokenwarden/${s.env}/` }] },
   };
 }
+
+/** Which Lambda a rule delivers to. */
+export type RouteTarget = 'notify' | 'probe';
+
+/** One EventBridge rule of an environment: where it listens, what it matches, where it delivers. */
+export interface EventRoute {
+  /** Stable id: the rule's construct id in the stack and its name in the local stand-in. */
+  readonly id: string;
+  /** `environment`: the bus tokenwarden-<env>; `default`: the account's default bus (AWS service events). */
+  readonly bus: 'environment' | 'default';
+  readonly description: string;
+  readonly pattern: EventPattern;
+  readonly target: RouteTarget;
+}
+
+/**
+ * Every rule of an environment, defined once: the stack makes one `events.Rule` per route and the local
+ * stand-in registers the same routes with its router, so what runs locally is what deploys.
+ */
+export function eventRoutes(s: PatternScope): readonly EventRoute[] {
+  return [
+    {
+      id: 'HealthAlerts',
+      bus: 'environment',
+      description: 'A token became critical or warning, or a daily reminder for one that still is',
+      pattern: healthAlertPattern(s),
+      target: 'notify',
+    },
+    {
+      id: 'Recoveries',
+      bus: 'environment',
+      description: 'A token that had been alerted is healthy again',
+      pattern: recoveryPattern(s),
+      target: 'notify',
+    },
+    {
+      id: 'RotationFailures',
+      bus: 'default',
+      description: 'Secrets Manager reports a failed, abandoned or failed test rotation of a token',
+      pattern: rotationFailurePattern(s),
+      target: 'notify',
+    },
+    {
+      id: 'CurrentLabelMoved',
+      bus: 'default',
+      description: 'AWSCURRENT moved on a token (rotation or manual update): probe that token again',
+      pattern: currentLabelMovedPattern(s),
+      target: 'probe',
+    },
+  ];
+}
