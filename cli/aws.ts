@@ -85,6 +85,13 @@ export function explainAwsError(error: unknown, doing: string): CliError {
       { cause: error },
     );
   }
+  if (name === 'ResourceNotFoundException') {
+    return new CliError(
+      `${doing}: the secret does not exist; deploy the environment's stack (cdk deploy -c env=<env>) or check the name`,
+      EXIT.token,
+      { cause: error },
+    );
+  }
   if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|socket hang up/i.test(message) || name === 'TimeoutError') {
     return new CliError(
       `${doing}: cannot reach the Secrets Manager endpoint (${message}); with --local, start the stand-in with \`npm start\``,

@@ -91,3 +91,10 @@ export function daysLeft(expiresAt: string | undefined, now: Date): number | und
   const ms = Date.parse(expiresAt);
   return Number.isNaN(ms) ? undefined : Math.floor((ms - now.getTime()) / DAY);
 }
+
+/** The next step for a bad token: rotate what can rotate, re-seed what cannot. */
+export function fixFor(manual: boolean, ref: string): string {
+  return manual
+    ? `issue a new token at the provider, then: tokenwarden put ${ref} < token.txt`
+    : `tokenwarden rotate ${ref} --wait`;
+}

@@ -4,8 +4,9 @@ import { type ParsedSecretValue, parseSecretValue } from '../../lambdas/shared/s
 import { awsErrorName, explainAwsError } from '../aws';
 import type { CliDeps } from '../deps';
 import { Output } from '../output';
-import { contextFor, resolveToken } from '../tokens';
-import { exitCodeFor, formatExpiry, severityOf, checkVerdict } from '../verdict';
+import { resolveToken } from '../tokens';
+import { VERIFY_TIMEOUT_MS, verifySafely } from '../verify';
+import { checkVerdict, exitCodeFor, fixFor, formatExpiry, severityOf } from '../verdict';
 
 export interface CheckOptions {
   readonly env?: string;
@@ -30,8 +31,7 @@ export async function check(ref: string, options: CheckOptions, deps: CliDeps): 
     parsed = { kind: 'missing' };
   }
   let verify: VerifyResult | undefined;
-  if (parsed.kind === 'ok')
-    verify = await deps.adapterFor(token.spec.provider).verify(parsed.value, contextFor(token.env, token.spec));
+  if (parsed.kind === 'ok') verify = await verifySafely(deps, token.spec, token.env, parsed.value, VERIFY_TIMEOUT_MS);
   const verdict = checkVerdict({
     parsed,
     ...(verify ? { verify } : {}),
@@ -75,11 +75,4 @@ export async function check(ref: string, options: CheckOptions, deps: CliDeps): 
   if (verdict.state === 'invalid' || verdict.state === 'expired')
     out.line(`  fix:           ${fixFor(token.spec.rotation === 'manual', `${token.env}/${token.spec.name}`)}`);
   return code;
-}
-
-/** The next step for a bad token: rotate what can rotate, re-seed what cannot. */
-export function fixFor(manual: boolean, ref: string): string {
-  return manual
-    ? `issue a new token at the provider, then: tokenwarden put ${ref} < token.txt`
-    : `tokenwarden rotate ${ref} --wait`;
 }

@@ -5,7 +5,8 @@ import type { CliDeps } from '../deps';
 import { CliError, EXIT } from '../errors';
 import { Output } from '../output';
 import { contextFor } from '../tokens';
-import { preflightTokens, reportPreflight } from './preflight';
+import { type PreflightResult, preflightExitCode, preflightTokens, reportPreflight } from './preflight';
+import type { TokenSecretValue } from '../../lambdas/shared/secret-value';
 
 export interface ExecOptions {
   readonly env?: string;
@@ -31,8 +32,20 @@ export async function exec(options: ExecOptions, deps: CliDeps): Promise<number>
   const out = new Output(deps, false);
   const { env, results } = await preflightTokens({ ...options, json: false }, deps);
   const mask = deps.env['GITHUB_ACTIONS'] === 'true';
-  if (mask) for (const r of results) if (r.value) deps.stdout(`::add-mask::${r.value.token}\n`);
-
+  const vars: Record<string, string> = {};
+  if (preflightExitCode(results, options.allowUnverified) === EXIT.ok) {
+    for (const r of results) {
+      if (r.value) vars[envVarFor(r.spec)] = await childValue(env, r, deps);
+    }
+  }
+  if (mask) {
+    // First output of all. GitHub masks line by line, so a multi-line value is masked per line.
+    const values =
+      Object.keys(vars).length > 0 ? Object.values(vars) : results.flatMap((r) => (r.value ? [r.value.token] : []));
+    for (const value of values) {
+      for (const line of value.split(/\r?\n/)) if (line.trim() !== '') deps.stdout(`::add-mask::${line}\n`);
+    }
+  }
   const code = reportPreflight(env, results, out, options.allowUnverified);
   if (code !== EXIT.ok) {
     out.note(
@@ -42,29 +55,24 @@ export async function exec(options: ExecOptions, deps: CliDeps): Promise<number>
     );
     return code;
   }
-
-  const vars: Record<string, string> = {};
-  for (const r of results) {
-    if (!r.value) continue;
-    let secret = r.value.token;
-    const adapter = deps.adapterFor(r.spec.provider);
-    if (r.spec.provider === 'github-app' && adapter.mint) {
-      try {
-        // The stored secret is the App's key; CI gets a 1-hour installation token instead.
-        secret = (await adapter.mint(r.value, contextFor(env, r.spec))).token;
-      } catch (error) {
-        const invalid = error instanceof TokenInvalidError;
-        throw new CliError(
-          `${env}/${r.token}: could not mint a GitHub App installation token (${error instanceof Error ? error.message : 'error'}); owner ${r.spec.owner}`,
-          invalid ? EXIT.token : EXIT.unreachable,
-          { cause: error },
-        );
-      }
-      if (mask) deps.stdout(`::add-mask::${secret}\n`);
-    }
-    vars[envVarFor(r.spec)] = secret;
-  }
   return runChild(options.command, { ...deps.env, ...vars }, deps);
+}
+
+/** What the child gets for a token: the value, or for a GitHub App a freshly minted installation token. */
+async function childValue(env: string, r: PreflightResult, deps: CliDeps): Promise<string> {
+  const value = r.value as TokenSecretValue;
+  const adapter = deps.adapterFor(r.spec.provider);
+  if (r.spec.provider !== 'github-app' || !adapter.mint) return value.token;
+  try {
+    // The stored secret is the App's private key; CI gets a 1-hour installation token instead.
+    return (await adapter.mint(value, contextFor(env, r.spec))).token;
+  } catch (error) {
+    throw new CliError(
+      `${env}/${r.token}: could not mint a GitHub App installation token (${error instanceof Error ? error.name : 'error'}); owner ${r.spec.owner}`,
+      error instanceof TokenInvalidError ? EXIT.token : EXIT.unreachable,
+      { cause: error },
+    );
+  }
 }
 
 /** Spawns the command, forwards SIGINT/SIGTERM, resolves with its exit code (128+n for a signal). */
@@ -74,6 +82,8 @@ function runChild(command: readonly string[], env: NodeJS.ProcessEnv, deps: CliD
     const child = deps.spawn(file, args, { env, stdio: 'inherit' });
     const forwarders = FORWARDED.map((signal) => {
       const forward = (): void => {
+        // Ctrl-C on a terminal already reached the child (same process group): forwarding would send it twice.
+        if (signal === 'SIGINT' && deps.stdinIsTTY) return;
         child.kill(signal);
       };
       deps.signals.on(signal, forward);

@@ -5,9 +5,9 @@ import type { TokenSpec } from '../../lib/inventory/schema';
 import type { CliDeps } from '../deps';
 import { CliError, EXIT } from '../errors';
 import { Output } from '../output';
-import { batchRead, contextFor, findSpec, loadEnv } from '../tokens';
-import { type CheckState, checkVerdict, severityOf } from '../verdict';
-import { fixFor } from './check';
+import { batchRead, findSpec, loadEnv } from '../tokens';
+import { type CheckState, checkVerdict, fixFor, severityOf } from '../verdict';
+import { verifySafely } from '../verify';
 
 export interface PreflightOptions {
   readonly env?: string;
@@ -76,7 +76,7 @@ export async function preflightTokens(
       const parsed = parseSecretValue(read.secretString);
       let verify: VerifyResult | undefined;
       if (parsed.kind === 'ok' && options.verify) {
-        verify = await verifyWithTimeout(deps, spec, env, parsed.value, options.verifyTimeoutMs ?? 5000);
+        verify = await verifySafely(deps, spec, env, parsed.value, options.verifyTimeoutMs ?? 5000);
       }
       const verdict = checkVerdict({
         parsed,
@@ -108,42 +108,25 @@ export async function preflightTokens(
   return { env, results };
 }
 
-async function verifyWithTimeout(
-  deps: CliDeps,
-  spec: TokenSpec,
-  env: string,
-  value: TokenSecretValue,
-  timeoutMs: number,
-): Promise<VerifyResult> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<VerifyResult>((resolve) => {
-    timer = setTimeout(
-      () => resolve({ verdict: 'indeterminate', reason: `no answer within ${timeoutMs} ms` }),
-      timeoutMs,
-    );
-  });
-  try {
-    return await Promise.race([deps.adapterFor(spec.provider).verify(value, contextFor(env, spec)), timeout]);
-  } catch (error) {
-    // Adapters should not throw; if one does, it is not evidence that the token is invalid.
-    return { verdict: 'indeterminate', reason: error instanceof Error ? error.name : 'verify failed' };
-  } finally {
-    clearTimeout(timer);
+/** The exit code results add up to: 2 if any token is unusable, else 3 if any is unverified (unless allowed), else 0. */
+export function preflightExitCode(results: readonly PreflightResult[], allowUnverified: boolean): number {
+  let code: number = EXIT.ok;
+  for (const r of results) {
+    if (r.state === 'invalid' || r.state === 'missing' || r.state === 'expired' || r.state === 'denied')
+      return EXIT.token;
+    if (r.state === 'indeterminate' && !allowUnverified) code = EXIT.unreachable;
   }
+  return code;
 }
 
-/** Results as printable lines (never values) and the exit code they add up to. */
+/** Prints the results (never values) and returns their exit code. */
 export function reportPreflight(
   env: string,
   results: readonly PreflightResult[],
   out: Output,
   allowUnverified: boolean,
 ): number {
-  let code: number = EXIT.ok;
   for (const r of results) {
-    const bad = r.state === 'invalid' || r.state === 'missing' || r.state === 'expired' || r.state === 'denied';
-    if (bad) code = EXIT.token;
-    else if (r.state === 'indeterminate' && !allowUnverified && code === EXIT.ok) code = EXIT.unreachable;
     if (out.json) continue;
     const severity = r.state === 'denied' ? 'critical' : severityOf(r.state);
     const line = `${out.severity(severity, r.state.padEnd(13))} ${env}/${r.token}: ${r.reason} (owner ${r.spec.owner})${r.fix ? `; fix: ${r.fix}` : ''}`;
@@ -162,7 +145,7 @@ export function reportPreflight(
       })),
     });
   }
-  return code;
+  return preflightExitCode(results, allowUnverified);
 }
 
 /**

@@ -6,7 +6,8 @@ import { explainAwsError } from '../aws';
 import type { CliDeps } from '../deps';
 import { CliError, EXIT } from '../errors';
 import { Output } from '../output';
-import { contextFor, resolveToken } from '../tokens';
+import { resolveToken } from '../tokens';
+import { VERIFY_TIMEOUT_MS, verifySafely } from '../verify';
 
 export interface PutOptions {
   readonly env?: string;
@@ -59,7 +60,7 @@ export async function put(ref: string, options: PutOptions, deps: CliDeps): Prom
 
   const now = deps.clock();
   const draft: TokenSecretValue = { v: 1, token: value, issuedAt: now.toISOString() };
-  const verify = await deps.adapterFor(token.spec.provider).verify(draft, contextFor(token.env, token.spec));
+  const verify = await verifySafely(deps, token.spec, token.env, draft, VERIFY_TIMEOUT_MS);
   if (verify.verdict === 'invalid') {
     throw new CliError(
       `${label}: ${token.spec.provider} rejected this value (${verify.reason ?? 'invalid'}); nothing stored`,

@@ -73,6 +73,17 @@ describe('tokenwarden check', () => {
     expect(h.stdout).toMatch(/verdict:\s+indeterminate: HTTP 503/);
   });
 
+  it('reports an adapter that throws as indeterminate, never invalid', async () => {
+    sm.on(GetSecretValueCommand).resolves({ SecretString: stored(CANARY) });
+    const h = harness();
+    adapter(h, 'gitlab').verify = async () => {
+      throw new TypeError('socket closed');
+    };
+
+    expect(await h.run(['check', 'qa/gitlab-ci'])).toBe(3);
+    expect(h.stdout).toMatch(/verdict:\s+indeterminate/);
+  });
+
   it('needs an environment', async () => {
     const h = harness();
 
@@ -200,6 +211,15 @@ describe('tokenwarden put', () => {
     expect(await h.run(['put', 'qa/slack-bot', '--expires-at', '2030-01-01'])).toBe(0);
     const input = sm.commandCalls(PutSecretValueCommand)[0]?.args[0].input;
     expect(parseSecretValue(input?.SecretString)).toMatchObject({ value: { expiresAt: '2027-01-01T00:00:00Z' } });
+  });
+
+  it('uses the answer to the prompt on a terminal', async () => {
+    sm.on(PutSecretValueCommand).resolves({});
+    const h = harness({ stdin: 'rk_test_CANARY', stdinIsTTY: true, prompt: '2027-05-01' });
+
+    expect(await h.run(['put', 'qa/stripe-test'])).toBe(0);
+    const input = sm.commandCalls(PutSecretValueCommand)[0]?.args[0].input;
+    expect(parseSecretValue(input?.SecretString)).toMatchObject({ value: { expiresAt: '2027-05-01T00:00:00.000Z' } });
   });
 
   it('asks for the expiry of a manual token when none is known and refuses without one off a terminal', async () => {

@@ -170,6 +170,31 @@ describe('tokenwarden exec', () => {
     expect(h.stderr).not.toContain('CANARY');
   });
 
+  it('masks a multi-line value line by line', async () => {
+    seed({ 'gitlab-ci': stored('CANARY-line-one\nCANARY-line-two') });
+    const h = harness({ env: { GITHUB_ACTIONS: 'true' } });
+
+    await h.run(['exec', '--env', 'qa', '--tokens', 'gitlab-ci', '--', 'node', '-e', '']);
+
+    expect(h.stdout.split('\n').slice(0, 2)).toEqual(['::add-mask::CANARY-line-one', '::add-mask::CANARY-line-two']);
+  });
+
+  it('does not forward SIGINT from a terminal, which already delivered it to the child', async () => {
+    seed({ 'gitlab-ci': stored(GITLAB_CANARY) });
+    const h = harness({ stdinIsTTY: true });
+    const ready = join(h.dir, 'ready');
+    const script = `const fs = require('node:fs');
+      process.on('SIGINT', () => process.exit(99)); process.on('SIGTERM', () => process.exit(15));
+      fs.writeFileSync(${JSON.stringify(ready)}, 'ready'); setInterval(() => {}, 1000);`;
+
+    const running = h.run(['exec', '--env', 'qa', '--tokens', 'gitlab-ci', '--', 'node', '-e', script]);
+    while (!existsSync(ready)) await new Promise((r) => setTimeout(r, 20));
+    h.signals.emit('SIGINT');
+    h.signals.emit('SIGTERM');
+
+    expect(await running).toBe(15);
+  });
+
   it('gives a GitHub App consumer a minted installation token, never the stored key', async () => {
     seed({ 'github-bot': stored('-----BEGIN KEY CANARY-----') });
     const h = harness({ env: { GITHUB_ACTIONS: 'true' } });

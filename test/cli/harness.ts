@@ -78,7 +78,7 @@ export interface Harness {
 
 /** Runs the CLI in-process with captured output, a fixed clock and fake adapters. */
 export function harness(
-  options: { env?: NodeJS.ProcessEnv; isTTY?: boolean; stdin?: string; prompt?: string } = {},
+  options: { env?: NodeJS.ProcessEnv; isTTY?: boolean; stdinIsTTY?: boolean; stdin?: string; prompt?: string } = {},
 ): Harness {
   const dir = mkdtempSync(join(tmpdir(), 'tw-cli-'));
   writeFileSync(join(dir, 'qa.yaml'), QA_INVENTORY);
@@ -103,7 +103,7 @@ export function harness(
     clock: () => NOW,
     isTTY: options.isTTY ?? false,
     spawn,
-    stdinIsTTY: false,
+    stdinIsTTY: options.stdinIsTTY ?? false,
     readStdin: async () => options.stdin ?? '',
     prompt: async () => options.prompt ?? '',
     sleep: async () => {},
