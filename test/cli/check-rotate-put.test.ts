@@ -120,6 +120,28 @@ describe('tokenwarden rotate', () => {
     expect(h.stdout).toMatch(/rotated: qa\/gitlab-ci version v2 is AWSCURRENT/);
   });
 
+  it('shows a spinner line on a terminal and backs off up to 10 s, then gives up at the timeout (exit 3)', async () => {
+    sm.on(RotateSecretCommand).resolves({ VersionId: 'v2' });
+    sm.on(DescribeSecretCommand).resolves({ VersionIdsToStages: { v1: ['AWSCURRENT'], v2: ['AWSPENDING'] } });
+    let now = Date.parse('2026-11-23T08:00:00Z');
+    const sleeps: number[] = [];
+    const h = harness({
+      isTTY: true,
+      sleeps,
+      clock: () => {
+        now += 15_000;
+        return new Date(now);
+      },
+    });
+
+    const code = await h.run(['rotate', 'qa/gitlab-ci', '--wait', '--timeout', '120']);
+
+    expect(code).toBe(3);
+    expect(h.stderr).toContain('\r| rotating qa/gitlab-ci: version v2 is AWSPENDING');
+    expect(h.stderr).toMatch(/still pending after 120s/);
+    expect(sleeps.slice(0, 6)).toEqual([1000, 2000, 4000, 8000, 10_000, 10_000]);
+  });
+
   it('fails when the pending version disappears without becoming current', async () => {
     sm.on(RotateSecretCommand).resolves({ VersionId: 'v2' });
     sm.on(DescribeSecretCommand).resolves({ VersionIdsToStages: { v1: ['AWSCURRENT'] } });

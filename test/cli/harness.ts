@@ -78,7 +78,15 @@ export interface Harness {
 
 /** Runs the CLI in-process with captured output, a fixed clock and fake adapters. */
 export function harness(
-  options: { env?: NodeJS.ProcessEnv; isTTY?: boolean; stdinIsTTY?: boolean; stdin?: string; prompt?: string } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    isTTY?: boolean;
+    stdinIsTTY?: boolean;
+    stdin?: string;
+    prompt?: string;
+    clock?: () => Date;
+    sleeps?: number[];
+  } = {},
 ): Harness {
   const dir = mkdtempSync(join(tmpdir(), 'tw-cli-'));
   writeFileSync(join(dir, 'qa.yaml'), QA_INVENTORY);
@@ -100,13 +108,15 @@ export function harness(
       h.stderr += text;
     },
     env: { ...(options.env ?? {}) },
-    clock: () => NOW,
+    clock: options.clock ?? (() => NOW),
     isTTY: options.isTTY ?? false,
     spawn,
     stdinIsTTY: options.stdinIsTTY ?? false,
     readStdin: async () => options.stdin ?? '',
     prompt: async () => options.prompt ?? '',
-    sleep: async () => {},
+    sleep: async (ms) => {
+      options.sleeps?.push(ms);
+    },
     signals,
     adapterFor: (name) => {
       let adapter = adapters.get(name);
