@@ -123,7 +123,8 @@ export async function runCli(argv: readonly string[], runtime: RuntimeDeps): Pro
     .command('put')
     .description('store a token issued by hand, read from stdin or --from-file; verified with the provider first')
     .argument('<token>', '<env>/<token> or <token> with --env')
-    .argument('[value...]', 'refused: never pass a value as an argument')
+    // Extra arguments are accepted by the parser only to be refused with the reason, never echoed.
+    .allowExcessArguments(true)
     .addOption(envOption())
     .option('--from-file <file>', 'read the value from this file instead of stdin')
     .option('--expires-at <date>', 'expiry for providers that do not report one (YYYY-MM-DD or "never")')
@@ -135,12 +136,11 @@ export async function runCli(argv: readonly string[], runtime: RuntimeDeps): Pro
     .action(
       async (
         ref: string,
-        extra: string[],
         opts: { env?: string; fromFile?: string; expiresAt?: string; force: boolean },
         cmd: Command,
       ) => {
         const { deps, json } = depsFor(cmd);
-        code = await put(ref, { ...opts, extra, json }, deps);
+        code = await put(ref, { ...opts, extra: cmd.args.slice(1), json }, deps);
       },
     );
 

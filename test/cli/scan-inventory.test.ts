@@ -51,6 +51,7 @@ describe('tokenwarden scan', () => {
     writeFileSync(join(src, '.env'), `STRIPE_KEY=${STRIPE_CANARY}\nGH=${GITHUB_SHAPED}\n`);
     mkdirSync(join(src, 'node_modules'));
     writeFileSync(join(src, 'node_modules', 'leak.js'), GITLAB_CANARY);
+    writeFileSync(join(src, 'huge.log'), `${'x'.repeat(1024 * 1024)}\n${GITLAB_CANARY}\n`);
     writeFileSync(join(src, 'blob.bin'), Buffer.concat([Buffer.from([0, 1, 2]), Buffer.from(GITLAB_CANARY)]));
 
     const code = await h.run(['scan', '--env', 'qa', '--fail', src]);
@@ -63,6 +64,7 @@ describe('tokenwarden scan', () => {
     expect(h.stdout).toMatch(/\.env:2:\d+ @secretlint\/secretlint-rule-github/);
     expect(h.stdout).not.toContain('node_modules');
     expect(h.stdout).not.toContain('blob.bin');
+    expect(h.stdout).not.toContain('huge.log');
     expect(h.stdout + h.stderr).not.toContain('CANARY');
     expect(sm).toHaveReceivedCommandWith(BatchGetSecretValueCommand, { SecretIdList: ['tokenwarden/qa/stripe-test'] });
   });

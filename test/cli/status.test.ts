@@ -46,6 +46,17 @@ describe('tokenwarden status', () => {
     expect(body.tokens.find((t) => t.token === 'stripe-test')?.daysLeft).toBe(6);
   });
 
+  it('shows expiry as a date with days left in the table', async () => {
+    sm.on(ListSecretsCommand).resolves({
+      SecretList: [entry('gitlab-ci', 'gitlab', { [TAG.status]: 'expiring', [TAG.expiresAt]: '2026-11-30T12:00:00Z' })],
+    });
+    const h = harness();
+
+    await h.run(['status', '--env', 'qa']);
+
+    expect(h.stdout).toMatch(/gitlab-ci.*expiring.*2026-11-30 \(7d\).*2026-11-01/);
+  });
+
   it('ignores secrets whose tags belong to another environment', async () => {
     const other = entry('gitlab-ci', 'gitlab', { [TAG.status]: 'ok', [TAG.env]: 'staging' });
     sm.on(ListSecretsCommand).resolves({ SecretList: [other] });
@@ -64,6 +75,7 @@ describe('tokenwarden status', () => {
     await h.run(['status', '--env', 'qa']);
 
     expect(h.stdout).toContain('\u001b[32mok\u001b[0m');
+    expect(h.stdout).toContain('\u001b[31mnot deployed\u001b[0m');
     expect(h.stdout).toContain('not deployed');
   });
 
@@ -75,6 +87,7 @@ describe('tokenwarden status', () => {
 
     expect(h.stdout).not.toContain('\u001b[');
     expect(h.stdout).toMatch(/gitlab-ci.*ok/);
+    expect(h.stdout).toMatch(/stripe-test.*not deployed/);
   });
 
   it('names the fix when access is denied (exit 3)', async () => {
