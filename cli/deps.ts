@@ -38,8 +38,8 @@ export interface CliDeps {
   readonly readStdin: () => Promise<string>;
   /** Whether stdin is a terminal (for `put` prompts). */
   readonly stdinIsTTY: boolean;
-  /** Asks one question on the terminal. */
-  readonly prompt: (question: string) => Promise<string>;
+  /** Asks one question on the terminal; `hidden` does not echo the answer (for values). */
+  readonly prompt: (question: string, options?: { readonly hidden?: boolean }) => Promise<string>;
   readonly sleep: (ms: number) => Promise<void>;
   readonly signals: SignalSource;
 }

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline/promises';
+import { Writable } from 'node:stream';
 import type { CliDeps } from './deps';
 
 /** Everything but the AWS/inventory parts of CliDeps: the real process. */
@@ -24,13 +25,23 @@ export function processRuntime(): RuntimeDeps {
       for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
       return Buffer.concat(chunks).toString('utf8');
     },
-    prompt: async (question) => {
-      // Prompts go to stderr so stdout stays parseable.
-      const rl = createInterface({ input: process.stdin, output: process.stderr });
+    prompt: async (question, options) => {
+      // Prompts go to stderr so stdout stays parseable; a hidden answer is not echoed as it is typed.
+      let muted = false;
+      const output = new Writable({
+        write(chunk, _encoding, done) {
+          if (!muted) process.stderr.write(chunk);
+          done();
+        },
+      });
+      const rl = createInterface({ input: process.stdin, output, terminal: true });
       try {
-        return await rl.question(question);
+        const answer = rl.question(question);
+        muted = options?.hidden === true;
+        return await answer;
       } finally {
         rl.close();
+        if (muted) process.stderr.write('\n');
       }
     },
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),

@@ -46,8 +46,10 @@ export async function put(ref: string, options: PutOptions, deps: CliDeps): Prom
         EXIT.usage,
       );
     }
+  } else if (deps.stdinIsTTY) {
+    // On a terminal: one hidden line (reading to EOF would close stdin before the expiry prompt).
+    raw = await deps.prompt(`value of ${label} (not shown): `, { hidden: true });
   } else {
-    if (deps.stdinIsTTY) out.note(`paste the value of ${label}, then press Ctrl-D:`);
     raw = await deps.readStdin();
   }
   const value = raw.replace(/\r?\n$/, '').trim();

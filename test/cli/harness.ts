@@ -113,7 +113,7 @@ export function harness(
     spawn,
     stdinIsTTY: options.stdinIsTTY ?? false,
     readStdin: async () => options.stdin ?? '',
-    prompt: async () => options.prompt ?? '',
+    prompt: async (_question, prompt) => (prompt?.hidden ? (options.stdin ?? '') : (options.prompt ?? '')),
     sleep: async (ms) => {
       options.sleeps?.push(ms);
     },
