@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { MAX_SECRET_BYTES, type TokenSecretValue, serializeSecretValue } from '../../lambdas/shared/secret-value';
+import { explainAwsError } from '../aws';
+import type { CliDeps } from '../deps';
+import { CliError, EXIT } from '../errors';
+import { Output } from '../output';
+import { resolveToken } from '../tokens';
+import { VERIFY_TIMEOUT_MS, verifySafely } from '../verify';
+
+export interface PutOptions {
+  readonly env?: string;
+  readonly json: boolean;
+  readonly fromFile?: string;
+  /** ISO date, or `never`. */
+  readonly expiresAt?: string;
+  /** Store even when the provider could not be reached. */
+  readonly force: boolean;
+  /** Anything given after the token on the command line: refused. */
+  readonly extra?: readonly string[];
+}
+
+/**
+ * `tokenwarden put <token>`: stores a value the operator issued by hand, read from stdin or a file.
+ * Verifies it first: invalid → nothing stored (exit 2); indeterminate → refused unless `--force`.
+ * Writes a new version (AWSCURRENT moves, AWSPREVIOUS keeps the old one).
+ */
+export async function put(ref: string, options: PutOptions, deps: CliDeps): Promise<number> {
+  if (options.extra && options.extra.length > 0) {
+    // Never echo what was given: it may be the token.
+    throw new CliError(
+      'put never takes the value as an argument (it would land in shell history and be visible in process lists); pipe it: tokenwarden put <env>/<token> < token.txt, or use --from-file',
+    );
+  }
+  const token = resolveToken(ref, options.env, deps);
+  const out = new Output(deps, options.json);
+  const label = `${token.env}/${token.spec.name}`;
+  let raw: string;
+  if (options.fromFile) {
+    try {
+      raw = readFileSync(options.fromFile, 'utf8');
+    } catch (error) {
+      throw new CliError(
+        `cannot read ${options.fromFile}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+        EXIT.usage,
+      );
+    }
+  } else if (deps.stdinIsTTY) {
+    // On a terminal: one hidden line (reading to EOF would close stdin before the expiry prompt).
+    raw = await deps.prompt(`value of ${label} (not shown): `, { hidden: true });
+  } else {
+    raw = await deps.readStdin();
+  }
+  const value = raw.replace(/\r?\n$/, '').trim();
+  if (value === '') throw new CliError('the value is empty; nothing stored', EXIT.usage);
+  if (Buffer.byteLength(value) > MAX_SECRET_BYTES - 1024)
+    throw new CliError('the value is too large for a secret', EXIT.usage);
+  if (options.expiresAt && options.expiresAt !== 'never' && Number.isNaN(Date.parse(options.expiresAt))) {
+    throw new CliError(`--expires-at expects an ISO date like 2027-03-01 or "never", got "${options.expiresAt}"`);
+  }
+
+  const now = deps.clock();
+  const draft: TokenSecretValue = { v: 1, token: value, issuedAt: now.toISOString() };
+  const verify = await verifySafely(deps, token.spec, token.env, draft, VERIFY_TIMEOUT_MS);
+  if (verify.verdict === 'invalid') {
+    throw new CliError(
+      `${label}: ${token.spec.provider} rejected this value (${verify.reason ?? 'invalid'}); nothing stored`,
+      EXIT.token,
+    );
+  }
+  if (verify.verdict === 'indeterminate' && !options.force) {
+    throw new CliError(
+      `${label}: could not verify the value with ${token.spec.provider} (${verify.reason ?? 'unreachable'}); nothing stored. Retry, or store it unverified with --force`,
+      EXIT.unreachable,
+    );
+  }
+  // The provider's own expiry wins over anything typed.
+  let expiresAt = verify.expiresAt;
+  if (!expiresAt && token.spec.rotation === 'manual') {
+    let answer = options.expiresAt;
+    if (answer === undefined && deps.stdinIsTTY && !options.fromFile) {
+      answer = (
+        await deps.prompt(`when does this ${token.spec.provider} token expire? (YYYY-MM-DD or "never") `)
+      ).trim();
+    }
+    if (answer === undefined) {
+      throw new CliError(
+        `${label} is manual and ${token.spec.provider} does not report expiry: pass --expires-at YYYY-MM-DD (or never)`,
+      );
+    }
+    if (answer !== 'never') {
+      if (Number.isNaN(Date.parse(answer))) throw new CliError(`expected a date like 2027-03-01 or "never"`);
+      expiresAt = new Date(answer).toISOString();
+    }
+  } else if (!expiresAt && options.expiresAt && options.expiresAt !== 'never') {
+    expiresAt = new Date(options.expiresAt).toISOString();
+  }
+  const stored: TokenSecretValue = {
+    ...draft,
+    ...(expiresAt ? { expiresAt } : {}),
+    ...(verify.scopes ? { scopes: verify.scopes } : {}),
+  };
+  const versionId = randomUUID();
+  try {
+    await deps.secrets(token.inventory).send(
+      new PutSecretValueCommand({
+        SecretId: token.secretName,
+        SecretString: serializeSecretValue(stored),
+        // Idempotency key and the new version's id; default staging moves AWSCURRENT here.
+        ClientRequestToken: versionId,
+      }),
+    );
+  } catch (error) {
+    throw explainAwsError(error, `storing ${label}`);
+  }
+  if (out.json)
+    out.writeJson({ token: label, versionId, verdict: verify.verdict, ...(expiresAt ? { expiresAt } : {}) });
+  else
+    out.line(
+      `stored ${label} as version ${versionId} (provider: ${verify.verdict}${verify.identity ? `, identity ${verify.identity}` : ''}${expiresAt ? `, expires ${expiresAt.slice(0, 10)}` : ''}); the previous value is AWSPREVIOUS`,
+    );
+  return 0;
+}
