@@ -13,7 +13,7 @@ import { isRevokeDueEvent, type RevokeDueEvent, revokeDue } from './revoke';
 
 /**
  * One rotation Lambda per provider (TOKENWARDEN_PROVIDER). Built once per container (STYLE.md rec. 4/5);
- * the adapters come from the provider registry (lambdas/providers/registry.ts, written by the coordinator).
+ * it answers Secrets Manager's rotation steps (engine.ts) and the scheduled sweep (revoke.ts).
  */
 const provider = getRequiredEnv('TOKENWARDEN_PROVIDER') as ProviderName;
 const inventory = inventoryForProvider(inventoryFromEnv(), provider);
@@ -21,7 +21,15 @@ const inventory = inventoryForProvider(inventoryFromEnv(), provider);
 // TODO(coordinator): replace with the provider registry (lambdas/providers/registry.ts) once merged.
 const factories: Partial<Record<ProviderName, () => ProviderAdapter>> = {
   gitlab: () => createGitlabAdapter(),
-  'oauth2-client-credentials': () => createOAuth2Adapter(),
+  // verify (introspection) authenticates as the client: its secret is the token's admin secret.
+  'oauth2-client-credentials': () =>
+    createOAuth2Adapter({
+      readClientSecret: async (ctx) => {
+        const adminSecret = inventory.tokens.find((t) => t.name === ctx.name)?.adminSecret;
+        if (!adminSecret) throw new Error(`token ${ctx.name} has no adminSecret holding its client secret`);
+        return readAdminSecret(adminSecret);
+      },
+    }),
 };
 const adapters = new Map<ProviderName, ProviderAdapter>();
 function adapterFor(name: ProviderName): ProviderAdapter {
