@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
 import { PortInUseError } from './providers/http-fake';
@@ -59,10 +59,7 @@ export async function startOAuthServer(options: OAuthServerOptions): Promise<Run
   for (const c of clients) for (const s of c.scopes ?? DEFAULT_SCOPES) allScopes.add(s);
   const ttl = options.tokenTtlSeconds ?? 86_400;
   // The issuer must name the real port, which is only known after listen: bind first, then mount.
-  const { createServer } = await import('node:http');
-  let callback:
-    | ((req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void)
-    | undefined;
+  let callback: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   const server: Server = createServer((req, res) => {
     if (callback) callback(req, res);
     else res.writeHead(503).end();

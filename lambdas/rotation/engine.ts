@@ -101,6 +101,8 @@ export const DEFAULT_GRACE_MS = 3_600_000;
 interface StepContext {
   readonly secretId: string;
   readonly versionId: string;
+  /** Passed on to PutSecretValue; Secrets Manager uses it to validate assumed-role callers (rotation-facts §1.1). */
+  readonly rotationToken: string | undefined;
   readonly describe: DescribeSecretCommandOutput;
   readonly spec: TokenSpec;
   readonly ctx: TokenContext;
@@ -142,6 +144,7 @@ export async function rotate(event: RotationEvent, deps: RotationDeps): Promise<
   const sc: StepContext = {
     secretId,
     versionId,
+    rotationToken: event.RotationToken,
     describe,
     spec,
     ctx: tokenContext(spec, deps.inventory),
@@ -258,6 +261,7 @@ async function createSecret(sc: StepContext, deps: RotationDeps): Promise<void> 
       ClientRequestToken: versionId,
       SecretString: serializeSecretValue(issued),
       VersionStages: ['AWSPENDING'],
+      ...(sc.rotationToken ? { RotationToken: sc.rotationToken } : {}),
     }),
   );
   log('createSecret: new token stored as AWSPENDING', { providerTokenId: issued.providerTokenId });
@@ -347,6 +351,7 @@ async function readValue(
   return parseSecretValue(out.SecretString);
 }
 
+/** The version id holding AWSCURRENT, from a DescribeSecret answer. */
 export function currentVersionOf(describe: DescribeSecretCommandOutput): string | undefined {
   return Object.entries(describe.VersionIdsToStages ?? {}).find(([, stages]) => stages.includes('AWSCURRENT'))?.[0];
 }

@@ -15,9 +15,6 @@ export interface RevocationEntry {
 /** Longest tag value Secrets Manager accepts. */
 export const MAX_TAG_VALUE = 256;
 
-/** The tag key, re-exported so callers need one import. */
-export const PENDING_REVOCATION_TAG = TAG.pendingRevocation;
-
 /** The tag value cannot hold one more entry; the caller fails the step so nothing is forgotten. */
 export class RevocationListFullError extends Error {
   public constructor(message: string, options?: ErrorOptions) {
@@ -72,6 +69,7 @@ export function upsertEntry(entries: readonly RevocationEntry[], entry: Revocati
   return next;
 }
 
+/** Drops the entry of `versionId`, if any. */
 export function removeEntry(entries: readonly RevocationEntry[], versionId: string): RevocationEntry[] {
   return entries.filter((e) => e.versionId !== versionId);
 }

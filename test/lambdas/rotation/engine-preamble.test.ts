@@ -9,7 +9,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ProviderAdapter } from '../../../lambdas/providers/types';
-import { type RotationDeps, RotationStateError, rotate } from '../../../lambdas/rotation/engine';
+import { type RotationDeps, type RotationEvent, RotationStateError, rotate } from '../../../lambdas/rotation/engine';
 import { TAG } from '../../../lambdas/shared/names';
 import { inventoryWith, recordingLog } from '../../support/rotation-fixtures';
 
@@ -52,7 +52,8 @@ describe('rotate (template preamble, with aws-sdk-client-mock)', () => {
       VersionIdsToStages: stages,
       Tags: [{ Key: TAG.token, Value: 'api-token' }],
     });
-  const event = (Step: string) => ({ Step, SecretId: SECRET, ClientRequestToken: TOKEN }) as never;
+  const event = (Step: string): RotationEvent =>
+    ({ Step, SecretId: SECRET, ClientRequestToken: TOKEN }) as RotationEvent;
 
   afterEach(() => {
     sm.reset();
@@ -103,12 +104,13 @@ describe('rotate (template preamble, with aws-sdk-client-mock)', () => {
       .rejects(new ResourceNotFoundException({ $metadata: {}, message: 'no pending value' }));
     issue.mockResolvedValue({ v: 1, token: CANARY, issuedAt: '2026-11-23T08:00:00Z' });
     const d = deps();
-    await rotate(event('createSecret'), d);
+    await rotate({ ...event('createSecret'), RotationToken: 'rotation-token-1' }, d);
     expect(issue).toHaveBeenCalledWith(expect.objectContaining({ idempotencyKey: TOKEN, admin: 'client-secret' }));
     expect(sm).toHaveReceivedCommandWith(PutSecretValueCommand, {
       SecretId: SECRET,
       ClientRequestToken: TOKEN,
       VersionStages: ['AWSPENDING'],
+      RotationToken: 'rotation-token-1',
     });
     expect((d.logger as ReturnType<typeof recordingLog>).lines.join('\n')).not.toContain(CANARY);
   });
