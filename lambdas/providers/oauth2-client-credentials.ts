@@ -51,7 +51,7 @@ function form(fields: Record<string, string>): URLSearchParams {
 
 export function createOAuth2Adapter(options: OAuth2AdapterOptions = {}): ProviderAdapter {
   const clock = options.clock ?? (() => new Date());
-  const post = (url: string, auth: string, body: URLSearchParams): Promise<HttpResponse> =>
+  const post = (url: string, auth: string, body: URLSearchParams, retry = true): Promise<HttpResponse> =>
     request(
       NAME,
       url,
@@ -64,7 +64,7 @@ export function createOAuth2Adapter(options: OAuth2AdapterOptions = {}): Provide
         },
         body,
       },
-      options.http,
+      retry ? options.http : { ...options.http, retries: 0 },
     );
 
   return {
@@ -120,7 +120,9 @@ export function createOAuth2Adapter(options: OAuth2AdapterOptions = {}): Provide
       if (!admin) throw new ProviderResponseError(NAME, `token ${ctx.name} needs its client secret (adminSecret)`);
       const fields: Record<string, string> = { grant_type: 'client_credentials' };
       if (ctx.scopes.length > 0) fields['scope'] = ctx.scopes.join(' ');
-      const response = await post(settings.tokenUrl, basic(settings.clientId, admin), form(fields));
+      // Not retried here: a retry after a lost answer mints a second, unrecorded token; Secrets Manager
+      // retries the whole rotation instead.
+      const response = await post(settings.tokenUrl, basic(settings.clientId, admin), form(fields), false);
       if (response.status === 400 || response.status === 401) {
         // RFC 6749 §5.2: invalid_client / unauthorized_client / invalid_scope; the code is safe to show.
         const code = safeErrorCode(response);

@@ -41,6 +41,12 @@ import { revokeDueForSecret } from './revoke';
  * revoked: the secret holds a dead token and must be re-seeded with `tokenwarden put`. The window is one
  * HTTP answer plus one PutSecretValue call; it cannot be closed because GitLab's rotate has no
  * idempotency key and no way to read a token's value again.
+ * SECOND HAZARD (found by the property test): cancelling a GitLab rotation (CancelRotateSecret) after its
+ * createSecret succeeded strands the only live token in a version without labels; AWSCURRENT then holds
+ * the revoked old token. Do not cancel such a rotation: let Secrets Manager retry it, or re-seed.
+ * For other providers the same window (answer lost before PutSecretValue) leaves one unrecorded token at
+ * the provider: a retry with the same ClientRequestToken gets it back where the provider honours the
+ * idempotency key; otherwise (OAuth 2.0 client credentials) it lives until its own expiry.
  */
 
 /** The rotation event, with the newer RotationToken that @types/aws-lambda lacks (rotation-facts §1.1). */

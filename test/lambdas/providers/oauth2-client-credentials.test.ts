@@ -3,7 +3,7 @@ import { startOAuthServer, type RunningOAuthServer } from '../../../local/oauth-
 import { FaultInjector, fakeListener, type RunningFake, serveOnLoopback } from '../../../local/providers/http-fake';
 import { createOAuth2Adapter } from '../../../lambdas/providers/oauth2-client-credentials';
 import type { TokenContext } from '../../../lambdas/providers/types';
-import { TokenInvalidError } from '../../../lambdas/shared/errors';
+import { ProviderUnavailableError, TokenInvalidError } from '../../../lambdas/shared/errors';
 import { proxyRoute } from '../../support/proxy-route';
 
 const CLIENT_ID = 'qa-client';
@@ -61,6 +61,15 @@ describe('oauth2-client-credentials adapter (against oidc-provider on 127.0.0.1)
       expect(error).toBeInstanceOf(TokenInvalidError);
       expect((error as Error).message).toContain('invalid_client');
       expect((error as Error).message).not.toContain('wrong-secret');
+    });
+  });
+
+  describe('issue under faults', () => {
+    it('does not retry the token request after a 5xx, so no unrecorded second token is minted', async () => {
+      faults.failNext({ kind: 'status', status: 503 });
+      const before = faults.requests;
+      await expect(issue()).rejects.toBeInstanceOf(ProviderUnavailableError);
+      expect(faults.requests - before).toBe(1);
     });
   });
 
