@@ -232,12 +232,12 @@ async function createSecret(sc: StepContext, deps: RotationDeps): Promise<void> 
   if (revokesOld) {
     // Rotating a revoked GitLab token revokes its whole family: prove the current token is alive first.
     if (!currentValue) {
-      throw new ReseedRequiredError(spec.name, reseedMessage(spec, 'the secret holds no token'));
+      throw new ReseedRequiredError(spec.name, reseedMessage(ctx, 'the secret holds no token'));
     }
     const verdict = await adapter.verify(currentValue, ctx);
     if (verdict.verdict === 'invalid') {
       log('createSecret: current token invalid and no pending value; not rotating', { reason: verdict.reason });
-      throw new ReseedRequiredError(spec.name, reseedMessage(spec, 'the current token is invalid'));
+      throw new ReseedRequiredError(spec.name, reseedMessage(ctx, 'the current token is invalid'));
     }
     if (verdict.verdict === 'indeterminate') {
       throw new ProviderUnavailableError(
@@ -273,10 +273,10 @@ async function createSecret(sc: StepContext, deps: RotationDeps): Promise<void> 
   log('createSecret: new token stored as AWSPENDING', { providerTokenId: issued.providerTokenId });
 }
 
-function reseedMessage(spec: TokenSpec, why: string): string {
+function reseedMessage(ctx: TokenContext, why: string): string {
   return (
-    `cannot rotate token ${spec.name}: ${why} and no new token is pending; rotating again could revoke the ` +
-    `whole token family, so store a fresh token with \`tokenwarden put <env>/${spec.name}\``
+    `cannot rotate token ${ctx.name}: ${why} and no new token is pending; rotating again could revoke the ` +
+    `whole token family, so store a fresh token with \`tokenwarden put ${ctx.env}/${ctx.name}\``
   );
 }
 
