@@ -1,3 +1,4 @@
+import { tokenContext } from '../lambdas/providers/context';
 import {
   BatchGetSecretValueCommand,
   ListSecretsCommand,
@@ -71,14 +72,7 @@ export function findSpec(inventory: Inventory, token: string, dir: string): Toke
 
 /** What an adapter needs about a token, from its inventory entry. */
 export function contextFor(env: string, spec: TokenSpec): TokenContext {
-  return {
-    env,
-    name: spec.name,
-    provider: spec.provider,
-    scopes: spec.scopes,
-    settings: spec.settings,
-    ...(spec.rotation === 'manual' ? {} : { lifetimeMs: spec.rotation.every }),
-  };
+  return tokenContext(env, spec);
 }
 
 /** Tags of a ListSecrets entry as a map. */

@@ -1,3 +1,4 @@
+import { tokenContext } from '../providers/context';
 import { type EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import {
   BatchGetSecretValueCommand,
@@ -448,14 +449,7 @@ async function verifyOne(
   token: TokenSpec,
   value: Parameters<ProviderAdapter['verify']>[0],
 ): Promise<VerifyResult> {
-  const ctx: TokenContext = {
-    env,
-    name: token.name,
-    provider: token.provider,
-    scopes: token.scopes,
-    settings: token.settings,
-    ...(token.rotation !== 'manual' ? { lifetimeMs: token.rotation.every } : {}),
-  };
+  const ctx: TokenContext = tokenContext(env, token);
   try {
     return await deps.adapterFor(token.provider).verify(value, ctx);
   } catch (error) {

@@ -14,6 +14,11 @@ import type { VerifyResult } from './types';
 export interface AdapterOptions {
   /** Timeouts, retries, fetch and sleep for every call. @default lambdas/shared/http.ts defaults */
   readonly http?: HttpOptions;
+  /**
+   * Reads an admin secret's value by name. Only the oauth2 adapter needs it to verify (introspection
+   * authenticates as the client, whose secret is the token's `adminSecret`).
+   */
+  readonly readAdminSecret?: (secretName: string) => Promise<string>;
 }
 
 /**

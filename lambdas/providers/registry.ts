@@ -3,6 +3,8 @@ import type { ProviderName } from './catalog';
 import { createDatadogAdapter } from './datadog';
 import { createGithubAppAdapter } from './github-app';
 import { createGithubPatAdapter } from './github-pat';
+import { createGitlabAdapter } from './gitlab';
+import { createOAuth2Adapter } from './oauth2-client-credentials';
 import { createHttpAdapter } from './http';
 import { createSendgridAdapter } from './sendgrid';
 import { createSlackAdapter } from './slack';
@@ -24,13 +26,29 @@ export class AdapterNotRegisteredError extends Error {
   }
 }
 
+/** The oauth2 adapter reads the client secret (the token's admin secret) to authenticate introspection. */
+function createOAuth2AdapterFromOptions(options: AdapterOptions = {}): ProviderAdapter {
+  const { readAdminSecret } = options;
+  return createOAuth2Adapter({
+    ...(options.http ? { http: options.http } : {}),
+    ...(readAdminSecret
+      ? {
+          readClientSecret: async (ctx) => {
+            if (!ctx.adminSecret) throw new Error(`token ${ctx.name} has no adminSecret holding its client secret`);
+            return readAdminSecret(ctx.adminSecret);
+          },
+        }
+      : {}),
+  });
+}
+
 /**
  * Every provider's factory, by name. The rotation Lambdas bundle only the adapter they need by
  * importing its factory directly; the probe and the CLI look adapters up here.
  */
 export const ADAPTER_FACTORIES: Readonly<Partial<Record<ProviderName, AdapterFactory>>> = {
-  // TODO(coordinator): register gitlab and oauth2 (createGitlabAdapter from './gitlab',
-  // createOAuth2Adapter from './oauth2-client-credentials') once those files are merged.
+  'oauth2-client-credentials': createOAuth2AdapterFromOptions,
+  gitlab: createGitlabAdapter,
   'github-app': createGithubAppAdapter,
   'github-pat': createGithubPatAdapter,
   datadog: createDatadogAdapter,

@@ -32,6 +32,8 @@ export interface TokenContext {
   readonly scopes: readonly string[];
   /** The provider's settings, already parsed with its schema (lambdas/providers/settings.ts). */
   readonly settings: Readonly<Record<string, unknown>>;
+  /** Name of the secret holding the provider's elevated credential (inventory `adminSecret`), if any. */
+  readonly adminSecret?: string;
   /** Rotation interval in ms, used as the lifetime of issued tokens where the provider takes one. */
   readonly lifetimeMs?: number;
 }

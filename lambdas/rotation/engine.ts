@@ -9,6 +9,7 @@ import {
 import type { SecretsManagerRotationEvent } from 'aws-lambda';
 import type { Inventory, TokenSpec } from '../../lib/inventory/schema';
 import { PROVIDERS, type ProviderName } from '../providers/catalog';
+import { tokenContext as contextOf } from '../providers/context';
 import type { ProviderAdapter, TokenContext, VerifyResult } from '../providers/types';
 import { ProviderUnavailableError, SecretValueError, TokenInvalidError } from '../shared/errors';
 import type { Log } from '../shared/logger';
@@ -188,14 +189,7 @@ export function tokenSpecFor(describe: DescribeSecretCommandOutput, inventory: I
 
 /** The adapter's view of an inventory token. */
 export function tokenContext(spec: TokenSpec, inventory: Inventory): TokenContext {
-  return {
-    env: inventory.name,
-    name: spec.name,
-    provider: spec.provider,
-    scopes: spec.scopes,
-    settings: spec.settings,
-    lifetimeMs: spec.rotation === 'manual' ? undefined : spec.rotation.every,
-  };
+  return contextOf(inventory.name, spec);
 }
 
 /** Grace period of a token's old versions. */
