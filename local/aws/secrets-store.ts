@@ -124,7 +124,7 @@ const FILTER_KEYS = new Set(['description', 'name', 'tag-key', 'tag-value', 'pri
 interface RunningRotation {
   readonly token: string;
   readonly mode: 'rotate' | 'test';
-  stopped: boolean;
+  readonly control: { stopped: boolean };
   readonly done: Promise<void>;
 }
 
@@ -385,7 +385,8 @@ export class SecretsStore {
       if (sameValue(version.value, value)) {
         return { ARN: s.arn, Name: s.name, VersionId: version.versionId, VersionStages: [...version.stages] };
       }
-      throw smErrors.exists('A resource with the ID you requested already exists.');
+      // Versions are immutable (PutSecretValue, API reference).
+      throw smErrors.exists("You can't modify an existing version, you can only create a new version.");
     }
     if (version) {
       version.value = value;
@@ -412,10 +413,13 @@ export class SecretsStore {
     if (!stage) throw smErrors.invalidParameter('You must provide a VersionStage.');
     const holder = this.withStage(s, stage);
     const removeFrom = input.RemoveFromVersionId;
-    if (removeFrom !== undefined && holder?.versionId !== removeFrom) {
+    if (removeFrom !== undefined && holder && holder.versionId !== removeFrom) {
       throw smErrors.invalidParameter(
-        `The staging label ${stage} is not attached to the version ${removeFrom}, so you can't remove it from that version.`,
+        `When you move staging label ${stage}, if you specify RemoveFromVersionId, it must be set to the version that currently has the staging label ${stage}.`,
       );
+    }
+    if (removeFrom !== undefined && !holder) {
+      throw smErrors.invalidParameter(`The staging label ${stage} is not attached to version ${removeFrom}.`);
     }
     if (input.MoveToVersionId === undefined) {
       if (removeFrom === undefined || !holder) {
@@ -571,7 +575,7 @@ export class SecretsStore {
     const now = this.clock();
     if (input.ForceDeleteWithoutRecovery) {
       const rotation = this.running.get(s.arn);
-      if (rotation) rotation.stopped = true;
+      if (rotation) rotation.control.stopped = true;
       this.secrets.delete(s.arn);
       this.onChange();
       return { ARN: s.arn, Name: s.name, DeletionDate: now };
@@ -601,7 +605,7 @@ export class SecretsStore {
   public cancelRotateSecret(input: CancelRotateSecretRequest): CancelRotateSecretResponse {
     const s = this.findLive(input.SecretId);
     const rotation = this.running.get(s.arn);
-    if (rotation) rotation.stopped = true;
+    if (rotation) rotation.control.stopped = true;
     s.rotationEnabled = false;
     s.nextRotationDate = undefined;
     this.changed(s);
@@ -672,26 +676,18 @@ export class SecretsStore {
     mode: 'rotate' | 'test',
   ): void {
     const arn = s.arn;
-    const state = { stopped: false };
-    const rotation: RunningRotation = {
-      token,
-      mode,
-      get stopped() {
-        return state.stopped;
-      },
-      set stopped(value: boolean) {
-        state.stopped = value;
-      },
-      done: (async () => {
-        // Run after the RotateSecret response, as Secrets Manager does.
-        await new Promise((resolve) => setImmediate(resolve));
-        try {
-          await this.drive(arn, token, lambdaArn, invoker, mode, state);
-        } finally {
-          this.running.delete(arn);
-        }
-      })(),
-    };
+    // `stopped` is read by the driver between steps; cancel, abandon and force-delete set it.
+    const control = { stopped: false };
+    const done = (async () => {
+      // Run after the RotateSecret response, as Secrets Manager does.
+      await new Promise((resolve) => setImmediate(resolve));
+      try {
+        await this.drive(arn, token, lambdaArn, invoker, mode, control);
+      } finally {
+        this.running.delete(arn);
+      }
+    })();
+    const rotation: RunningRotation = { token, mode, control, done };
     this.running.set(arn, rotation);
   }
 
@@ -764,8 +760,8 @@ export class SecretsStore {
   /** A manual AWSCURRENT move during a rotation abandons it (rotation-facts §7.9). */
   private abandonRotation(s: StoredSecret): void {
     const rotation = this.running.get(s.arn);
-    if (rotation?.mode !== 'rotate' || rotation.stopped) return;
-    rotation.stopped = true;
+    if (rotation?.mode !== 'rotate' || rotation.control.stopped) return;
+    rotation.control.stopped = true;
     const pending = s.versions.find((v) => v.versionId === rotation.token);
     if (pending && !pending.stages.includes(CURRENT)) this.detach(pending, PENDING);
     this.serviceEvent(s.arn, 'RotationAbandoned', `Rotation-${s.arn}-${randomUUID()}`);

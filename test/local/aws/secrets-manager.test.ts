@@ -125,6 +125,7 @@ describe('local AWS stand-in: Secrets Manager', () => {
         .send(new PutSecretValueCommand({ SecretId: 'immutable', SecretString: 'other', ClientRequestToken: token }))
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ResourceExistsException);
+      expect((error as Error).message).toBe("You can't modify an existing version, you can only create a new version.");
       const current = await h.sm.send(new GetSecretValueCommand({ SecretId: 'immutable' }));
       expect(current.SecretString).toBe('v2');
     });
@@ -229,6 +230,9 @@ describe('local AWS stand-in: Secrets Manager', () => {
         )
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(InvalidParameterException);
+      expect((error as Error).message).toBe(
+        'When you move staging label AWSCURRENT, if you specify RemoveFromVersionId, it must be set to the version that currently has the staging label AWSCURRENT.',
+      );
     });
 
     it('moving AWSCURRENT moves AWSPREVIOUS to the version AWSCURRENT left', async () => {
