@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import type {
   BatchGetSecretValueRequest,
   BatchGetSecretValueResponse,
@@ -11,6 +11,8 @@ import type {
   DescribeSecretRequest,
   DescribeSecretResponse,
   Filter,
+  GetRandomPasswordRequest,
+  GetRandomPasswordResponse,
   GetSecretValueRequest,
   GetSecretValueResponse,
   ListSecretVersionIdsRequest,
@@ -28,6 +30,8 @@ import type {
   Tag,
   TagResourceRequest,
   UntagResourceRequest,
+  UpdateSecretRequest,
+  UpdateSecretResponse,
   UpdateSecretVersionStageRequest,
   UpdateSecretVersionStageResponse,
 } from '@aws-sdk/client-secrets-manager';
@@ -263,8 +267,14 @@ export class SecretsStore {
         "You can't specify both a binary secret value and a string secret value in the same secret.",
       );
     }
+    const requestValue = secretValueOf(input);
     for (const s of this.secrets.values()) {
       if (s.name !== name) continue;
+      // A retried CreateSecret (same token, same value) is ignored, as the API reference says.
+      const retried = s.versions.find((v) => v.versionId === input.ClientRequestToken);
+      if (!s.deletedDate && retried?.value && requestValue && sameValue(retried.value, requestValue)) {
+        return { ARN: s.arn, Name: s.name, VersionId: retried.versionId };
+      }
       if (s.deletedDate) {
         throw smErrors.invalidRequest(
           "You can't create this secret because a secret with this name is already scheduled for deletion.",
@@ -400,6 +410,54 @@ export class SecretsStore {
     this.prune(s);
     this.changed(s);
     return { ARN: s.arn, Name: s.name, VersionId: version.versionId, VersionStages: [...version.stages] };
+  }
+
+  /**
+   * UpdateSecret: changes Description/KmsKeyId; a new value becomes a new version with AWSCURRENT,
+   * exactly as PutSecretValue without VersionStages.
+   */
+  public updateSecret(input: UpdateSecretRequest): UpdateSecretResponse {
+    const s = this.findLive(input.SecretId);
+    if (input.Description !== undefined) s.description = input.Description;
+    if (input.KmsKeyId !== undefined) s.kmsKeyId = input.KmsKeyId;
+    if (input.SecretString === undefined && input.SecretBinary === undefined) {
+      this.changed(s);
+      return { ARN: s.arn, Name: s.name };
+    }
+    const put = this.putSecretValue({
+      SecretId: s.arn,
+      ClientRequestToken: input.ClientRequestToken,
+      SecretString: input.SecretString,
+      SecretBinary: input.SecretBinary,
+    });
+    return { ARN: put.ARN, Name: put.Name, VersionId: put.VersionId };
+  }
+
+  /** GetRandomPassword (API reference defaults: 32 characters, every type, one of each required). */
+  public getRandomPassword(input: GetRandomPasswordRequest): GetRandomPasswordResponse {
+    const length = input.PasswordLength ?? 32;
+    if (!Number.isInteger(length) || length < 1 || length > 4096) {
+      throw smErrors.invalidParameter('PasswordLength must be between 1 and 4096.');
+    }
+    const excluded = new Set(input.ExcludeCharacters ?? '');
+    const keep = (chars: string): string => [...chars].filter((c) => !excluded.has(c)).join('');
+    const classes = [
+      input.ExcludeLowercase ? '' : keep('abcdefghijklmnopqrstuvwxyz'),
+      input.ExcludeUppercase ? '' : keep('ABCDEFGHIJKLMNOPQRSTUVWXYZ'),
+      input.ExcludeNumbers ? '' : keep('0123456789'),
+      input.ExcludePunctuation ? '' : keep('!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~'),
+      input.IncludeSpace ? keep(' ') : '',
+    ].filter((c) => c.length > 0);
+    const all = classes.join('');
+    if (all.length === 0) throw smErrors.invalidParameter('The password contains no characters to choose from.');
+    const pick = (chars: string): string => chars[randomInt(chars.length)]!;
+    const required = (input.RequireEachIncludedType ?? true) ? classes.map(pick).slice(0, length) : [];
+    const chars = [...required, ...Array.from({ length: length - required.length }, () => pick(all))];
+    for (let i = chars.length - 1; i > 0; i--) {
+      const j = randomInt(i + 1);
+      [chars[i], chars[j]] = [chars[j]!, chars[i]!];
+    }
+    return { RandomPassword: chars.join('') };
   }
 
   /**

@@ -159,6 +159,8 @@ function secretsOperations(store: SecretsStore): Record<string, JsonOperation> {
     GetSecretValue: (input) => store.getSecretValue(shaped(input)),
     PutSecretValue: (input) => store.putSecretValue(shaped(input)),
     UpdateSecretVersionStage: (input) => store.updateSecretVersionStage(shaped(input)),
+    UpdateSecret: (input) => store.updateSecret(shaped(input)),
+    GetRandomPassword: (input) => store.getRandomPassword(shaped(input)),
     ListSecrets: (input) => store.listSecrets(shaped(input)),
     BatchGetSecretValue: (input) => store.batchGetSecretValue(shaped(input)),
     ListSecretVersionIds: (input) => store.listSecretVersionIds(shaped(input)),

@@ -3,6 +3,7 @@ import {
   CreateSecretCommand,
   DeleteSecretCommand,
   DescribeSecretCommand,
+  GetRandomPasswordCommand,
   GetSecretValueCommand,
   InvalidParameterException,
   InvalidRequestException,
@@ -14,8 +15,10 @@ import {
   RestoreSecretCommand,
   TagResourceCommand,
   UntagResourceCommand,
+  UpdateSecretCommand,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from './helpers';
 
@@ -54,6 +57,13 @@ describe('local AWS stand-in: Secrets Manager', () => {
       const error = await create('dup').catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ResourceExistsException);
       expect((error as Error).message).toBe('The operation failed because the secret dup already exists.');
+    });
+
+    it('ignores a retried CreateSecret with the same ClientRequestToken and value', async () => {
+      const input = { Name: 'retry', SecretString: 'v1', ClientRequestToken: '9'.repeat(36) };
+      const first = await h.sm.send(new CreateSecretCommand(input));
+      const again = await h.sm.send(new CreateSecretCommand(input));
+      expect(again).toMatchObject({ ARN: first.ARN, VersionId: first.VersionId });
     });
 
     it('creates a secret without a version when no value is given', async () => {
@@ -147,6 +157,44 @@ describe('local AWS stand-in: Secrets Manager', () => {
       expect([...(got.SecretBinary ?? [])]).toEqual([1, 2, 255]);
       expect(got.SecretString).toBeUndefined();
     });
+  });
+
+  describe('UpdateSecret and GetRandomPassword', () => {
+    it('UpdateSecret changes the description and, with a value, moves AWSCURRENT', async () => {
+      const first = await create('update');
+      const updated = await h.sm.send(
+        new UpdateSecretCommand({ SecretId: 'update', Description: 'qa token', SecretString: 'v2' }),
+      );
+      const d = await h.sm.send(new DescribeSecretCommand({ SecretId: 'update' }));
+      expect(d.Description).toBe('qa token');
+      expect(d.VersionIdsToStages).toEqual({
+        [first.VersionId!]: ['AWSPREVIOUS'],
+        [updated.VersionId!]: ['AWSCURRENT'],
+      });
+    });
+
+    it('GetRandomPassword honours length and exclusions', async () => {
+      const { RandomPassword } = await h.sm.send(
+        new GetRandomPasswordCommand({ PasswordLength: 40, ExcludePunctuation: true, ExcludeCharacters: 'aA0' }),
+      );
+      expect(RandomPassword).toHaveLength(40);
+      expect(RandomPassword).toMatch(/^[b-zB-Z1-9]+$/);
+    });
+  });
+
+  it('is reached through AWS_ENDPOINT_URL by a client built with no endpoint', async () => {
+    await create('via-env', 'env-value');
+    const saved = process.env.AWS_ENDPOINT_URL;
+    process.env.AWS_ENDPOINT_URL = h.standIn.url;
+    const client = new SecretsManagerClient({ region: 'eu-west-1', maxAttempts: 1 });
+    try {
+      const got = await client.send(new GetSecretValueCommand({ SecretId: 'via-env' }));
+      expect(got.SecretString).toBe('env-value');
+    } finally {
+      client.destroy();
+      if (saved === undefined) delete process.env.AWS_ENDPOINT_URL;
+      else process.env.AWS_ENDPOINT_URL = saved;
+    }
   });
 
   describe('GetSecretValue', () => {

@@ -70,7 +70,10 @@ describe('local AWS stand-in: server', () => {
     try {
       const res = await fetch(h.standIn.url, {
         method: 'POST',
-        headers: { 'x-amz-target': 'secretsmanager.GetRandomPassword', 'content-type': 'application/x-amz-json-1.1' },
+        headers: {
+          'x-amz-target': 'secretsmanager.ReplicateSecretToRegions',
+          'content-type': 'application/x-amz-json-1.1',
+        },
         body: '{}',
       });
       expect(res.status).toBe(400);
