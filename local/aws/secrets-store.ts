@@ -259,7 +259,7 @@ export class SecretsStore {
     const name = input.Name;
     if (!name || !NAME_PATTERN.test(name)) {
       throw smErrors.invalidParameter(
-        'Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!',
+        'Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: /_+=.@-',
       );
     }
     if (input.SecretString !== undefined && input.SecretBinary !== undefined) {
@@ -295,12 +295,11 @@ export class SecretsStore {
       versions: [],
     };
     this.secrets.set(secret.arn, secret);
-    const value = secretValueOf(input);
     let versionId: string | undefined;
-    if (value) {
+    if (requestValue) {
       const version: StoredVersion = {
         versionId: input.ClientRequestToken ?? randomUUID(),
-        value,
+        value: requestValue,
         stages: [],
         createdDate: now,
       };
@@ -781,10 +780,7 @@ export class SecretsStore {
         const s = this.secrets.get(arn)!;
         const version = s.versions.find((v) => v.versionId === token);
         if (test) {
-          // The test version was temporary (rotation-facts §1.7).
-          s.versions = s.versions.filter((v) => v !== version || v.stages.some((l) => l !== PENDING));
-          if (version) this.detach(version, PENDING);
-          this.onChange();
+          this.removeTestVersion(s, token);
           this.serviceEvent(arn, 'TestRotationSucceeded', requestId);
           return;
         }
@@ -801,18 +797,25 @@ export class SecretsStore {
       }
     }
     const s = this.secrets.get(arn);
-    if (test && s) {
-      s.versions = s.versions.filter((v) => v.versionId !== token || v.stages.some((l) => l !== PENDING));
-      const version = s.versions.find((v) => v.versionId === token);
-      if (version) this.detach(version, PENDING);
-      this.onChange();
-    }
+    if (test && s) this.removeTestVersion(s, token);
     this.serviceEvent(
       arn,
       test ? 'TestRotationFailed' : 'RotationFailed',
       requestId,
       `Error when executing lambda ${lambdaArn} during ${failedStep} step`,
     );
+  }
+
+  /**
+   * The AWSPENDING version of a RotateImmediately=false test is temporary (rotation-facts §1.7): drop
+   * it, unless someone has since put another label on it, in which case only AWSPENDING goes.
+   */
+  private removeTestVersion(s: StoredSecret, token: string): void {
+    const version = s.versions.find((v) => v.versionId === token);
+    if (!version) return;
+    this.detach(version, PENDING);
+    if (version.stages.length === 0) s.versions = s.versions.filter((v) => v !== version);
+    this.onChange();
   }
 
   /** A manual AWSCURRENT move during a rotation abandons it (rotation-facts §7.9). */
