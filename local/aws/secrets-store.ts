@@ -953,9 +953,16 @@ function filterMatches(s: StoredSecret, f: Filter, region: string): boolean {
     }
   };
   const fields = candidates().map((c) => (fold ? c.toLowerCase() : c));
+  // `all` "breaks the filter value string into words and then searches all attributes for
+  // matches": every word must prefix-match an attribute or a word inside one.
+  const words = f.Key === 'all' ? fields.flatMap((c) => [c, ...c.split(/[\s/_+=.@:-]+/)]) : fields;
   const hit = (prefix: string): boolean => {
     const p = fold ? prefix.toLowerCase() : prefix;
-    return fields.some((c) => c.startsWith(p));
+    if (f.Key !== 'all') return fields.some((c) => c.startsWith(p));
+    return p
+      .split(/\s+/)
+      .filter(Boolean)
+      .every((word) => words.some((c) => c.startsWith(word)));
   };
   const values = f.Values ?? [];
   const positive = values.filter((v) => !v.startsWith('!'));

@@ -346,6 +346,7 @@ describe('local AWS stand-in: Secrets Manager', () => {
       expect(await names([{ Key: 'tag-value', Values: ['gitl'] }])).toEqual(['tokenwarden/qa/gitlab']);
       expect(await names([{ Key: 'name', Values: ['other/'] }])).toEqual(['other/secret']);
       expect(await names([{ Key: 'all', Values: ['PAYMENTS'] }])).toEqual(['other/secret']);
+      expect(await names([{ Key: 'all', Values: ['gitlab'] }])).toEqual(['tokenwarden/qa/gitlab']);
     });
 
     it('negates a value that starts with !', async () => {
