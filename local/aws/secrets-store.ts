@@ -106,6 +106,8 @@ export interface StoredSecret {
   lastChangedDate: Date;
   lastAccessedDate?: Date;
   deletedDate?: Date;
+  /** When a secret scheduled for deletion is gone for good (end of the recovery window). */
+  deletionDate?: Date;
   rotationEnabled: boolean;
   rotationLambdaArn?: string;
   rotationRules?: RotationRulesType;
@@ -177,12 +179,26 @@ export class SecretsStore {
    */
   private find(secretId: string | undefined): StoredSecret {
     if (!secretId) throw smErrors.invalidParameter('You must provide a SecretId.');
+    this.purgeExpired();
     const byArn = this.secrets.get(secretId);
     if (byArn) return byArn;
     for (const s of this.secrets.values()) {
       if (s.name === secretId || s.arn.slice(0, -7) === secretId) return s;
     }
     throw smErrors.secretNotFound();
+  }
+
+  /** Secrets whose recovery window has ended are deleted for good. */
+  private purgeExpired(): void {
+    const now = this.clock().getTime();
+    let purged = false;
+    for (const [arn, s] of this.secrets) {
+      if (s.deletionDate && s.deletionDate.getTime() <= now) {
+        this.secrets.delete(arn);
+        purged = true;
+      }
+    }
+    if (purged) this.onChange();
   }
 
   private findLive(secretId: string | undefined): StoredSecret {
@@ -268,6 +284,7 @@ export class SecretsStore {
       );
     }
     const requestValue = secretValueOf(input);
+    this.purgeExpired();
     for (const s of this.secrets.values()) {
       if (s.name !== name) continue;
       // A retried CreateSecret (same token, same value) is ignored, as the API reference says.
@@ -512,6 +529,7 @@ export class SecretsStore {
 
   private filtered(filters: Filter[] | undefined, includeDeleted: boolean): StoredSecret[] {
     validateFilters(filters);
+    this.purgeExpired();
     return [...this.secrets.values()]
       .filter((s) => includeDeleted || !s.deletedDate)
       .filter((s) => (filters ?? []).every((f) => filterMatches(s, f, this.region)))
@@ -643,14 +661,16 @@ export class SecretsStore {
       throw smErrors.invalidParameter('The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).');
     }
     s.deletedDate = now;
+    s.deletionDate = new Date(now.getTime() + days * DAY_MS);
     this.onChange();
-    return { ARN: s.arn, Name: s.name, DeletionDate: new Date(now.getTime() + days * DAY_MS) };
+    return { ARN: s.arn, Name: s.name, DeletionDate: s.deletionDate };
   }
 
   /** RestoreSecret: cancels a scheduled deletion. */
   public restoreSecret(input: RestoreSecretRequest): RestoreSecretResponse {
     const s = this.find(input.SecretId);
     s.deletedDate = undefined;
+    s.deletionDate = undefined;
     this.changed(s);
     return { ARN: s.arn, Name: s.name };
   }
@@ -717,6 +737,28 @@ export class SecretsStore {
   }
 
   // ---------------------------------------------------------------- rotation driver
+
+  /**
+   * Starts a rotation for every secret whose NextRotationDate has passed, as the rotation schedule
+   * does on AWS; for the local scheduler loop. A secret whose previous rotation is stuck, or whose
+   * function is not registered, is skipped. Returns the ARNs of the rotations started.
+   */
+  public rotateDue(): string[] {
+    this.purgeExpired();
+    const now = this.clock().getTime();
+    const started: string[] = [];
+    for (const s of [...this.secrets.values()]) {
+      if (!s.rotationEnabled || s.deletedDate || this.running.has(s.arn)) continue;
+      if (!s.nextRotationDate || s.nextRotationDate.getTime() > now) continue;
+      try {
+        this.rotateSecret({ SecretId: s.arn });
+        started.push(s.arn);
+      } catch {
+        // Stuck AWSPENDING or no function: the probe reports these as rotation-overdue.
+      }
+    }
+    return started;
+  }
 
   /** Settles when no rotation is running (for tests and demos). */
   public async waitForRotations(): Promise<void> {

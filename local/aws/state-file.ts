@@ -18,6 +18,7 @@ const DATE_FIELDS = [
   'lastChangedDate',
   'lastAccessedDate',
   'deletedDate',
+  'deletionDate',
   'lastRotatedDate',
   'nextRotationDate',
 ] as const;
