@@ -123,9 +123,22 @@ interface Services {
 
 type JsonBody = Record<string, unknown>;
 
+const MAX_BODY_BYTES = 8 * 1024 * 1024;
+
 async function handle(req: IncomingMessage, res: ServerResponse, services: Services): Promise<void> {
   const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    // Far above any real request (a secret is at most 64 KB, PutEvents 1 MB); a runaway client
+    // should not exhaust the stand-in's memory.
+    if (size > MAX_BODY_BYTES) {
+      res.writeHead(413).end();
+      req.destroy();
+      return;
+    }
+    chunks.push(chunk as Buffer);
+  }
   const body = Buffer.concat(chunks).toString('utf8');
   const target = req.headers['x-amz-target'];
   if (typeof target === 'string' && target.includes('.')) {
@@ -205,7 +218,9 @@ async function handleJson(target: string, body: string, res: ServerResponse, ser
         : {};
   let input: JsonBody = {};
   try {
-    input = body === '' ? {} : (JSON.parse(body) as JsonBody);
+    const parsed: unknown = body === '' ? {} : JSON.parse(body);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new TypeError('not an object');
+    input = parsed as JsonBody;
   } catch {
     return answerJsonError(res, services, service, operation, undefined, {
       code: 'SerializationException',

@@ -65,7 +65,7 @@ describe('local AWS stand-in: server', () => {
     }
   });
 
-  it('answers an unknown operation with UnknownOperationException', async () => {
+  it('answers an unknown operation and a malformed body with 400 and a modeled error', async () => {
     const h: Harness = await startHarness();
     try {
       const res = await fetch(h.standIn.url, {
@@ -78,6 +78,13 @@ describe('local AWS stand-in: server', () => {
       });
       expect(res.status).toBe(400);
       expect(await res.json()).toMatchObject({ __type: 'UnknownOperationException' });
+      const malformed = await fetch(h.standIn.url, {
+        method: 'POST',
+        headers: { 'x-amz-target': 'secretsmanager.ListSecrets', 'content-type': 'application/x-amz-json-1.1' },
+        body: 'null',
+      });
+      expect(malformed.status).toBe(400);
+      expect(await malformed.json()).toMatchObject({ __type: 'SerializationException' });
     } finally {
       await h.close();
     }
