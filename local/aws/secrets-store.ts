@@ -422,7 +422,11 @@ export class SecretsStore {
     }
     const currentBefore = this.withStage(s, CURRENT);
     for (const stage of stages) this.attach(s, stage, version);
-    if (stages.includes(CURRENT) && currentBefore !== version) this.abandonRotation(s);
+    if (stages.includes(CURRENT) && currentBefore !== version) {
+      this.abandonRotation(s);
+      // A manual update counts as a rotation for the next-date computation (rotation-facts §1.6).
+      if (s.rotationEnabled) s.nextRotationDate = this.nextRotation(s);
+    }
     this.prune(s);
     this.changed(s);
     return { ARN: s.arn, Name: s.name, VersionId: version.versionId, VersionStages: [...version.stages] };
@@ -1027,8 +1031,12 @@ function validateRotationRules(rules: RotationRulesType): void {
     }
     return;
   }
+  if (rules.Duration !== undefined && !/^[0-9h]+$/.test(rules.Duration)) {
+    throw smErrors.invalidParameter(`The rotation window ${rules.Duration} is invalid; use hours, e.g. 3h.`);
+  }
   const expression = rules.ScheduleExpression;
   if (expression === undefined) return;
+  if (expression.length > 256) throw smErrors.invalidParameter('ScheduleExpression can be up to 256 characters.');
   const rate = RATE.exec(expression);
   if (rate) {
     const ms = Number(rate[1]) * (rate[2]!.startsWith('hour') ? HOUR_MS : DAY_MS);
@@ -1041,7 +1049,10 @@ function validateRotationRules(rules: RotationRulesType): void {
   }
   const cron = CRON.exec(expression);
   const fields = cron?.[1]?.trim().split(/\s+/) ?? [];
-  if (fields.length !== 6) throw smErrors.invalidParameter(`The schedule expression ${expression} is not valid.`);
+  // Secrets Manager cron: cron(Min Hours DoM Month DoW Year), minutes 0 and year * (rotation-facts §1.7).
+  if (fields.length !== 6 || fields[0] !== '0' || fields[5] !== '*') {
+    throw smErrors.invalidParameter(`The schedule expression ${expression} is not valid.`);
+  }
   const hours = fields[1] ?? '';
   const step = /\/(\d+)$/.exec(hours);
   const frequentHours = hours === '*' || (step !== null && Number(step[1]) < 4) || hours.split(',').length > 6;

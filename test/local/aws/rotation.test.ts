@@ -256,10 +256,16 @@ describe('local AWS stand-in: RotateSecret', () => {
     expect(names(serviceEvents)).toEqual(['TestRotationStarted', 'TestRotationSucceeded']);
   });
 
-  it('rejects rotation schedules under 4 hours', async () => {
+  it('rejects rotation schedules under 4 hours and cron forms Secrets Manager does not take', async () => {
     await seed('rot/rules');
     invoker = templateFunction(h.sm, calls);
-    for (const ScheduleExpression of ['rate(3 hours)', 'cron(0 * * * ? *)', 'cron(0 */2 * * ? *)']) {
+    for (const ScheduleExpression of [
+      'rate(3 hours)',
+      'cron(0 * * * ? *)',
+      'cron(0 */2 * * ? *)',
+      'cron(30 8 * * ? *)',
+      'cron(0 8 * * ? 2027)',
+    ]) {
       await expect(
         h.sm.send(
           new RotateSecretCommand({

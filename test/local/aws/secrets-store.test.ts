@@ -67,6 +67,19 @@ describe('SecretsStore', () => {
     });
   });
 
+  it('counts a manual AWSCURRENT update as a rotation for NextRotationDate', async () => {
+    const { store, advance } = storeWithClock();
+    store.createSecret({ Name: 'manual', SecretString: 'v1' });
+    store.rotateSecret({ SecretId: 'manual', RotationLambdaARN: LAMBDA, RotationRules: { AutomaticallyAfterDays: 7 } });
+    await store.waitForRotations();
+    const rotatedAt = store.describeSecret({ SecretId: 'manual' }).LastRotatedDate!;
+    advance(3 * DAY);
+    store.putSecretValue({ SecretId: 'manual', SecretString: 'by hand' });
+    expect(store.describeSecret({ SecretId: 'manual' }).NextRotationDate).toEqual(
+      new Date(rotatedAt.getTime() + 10 * DAY),
+    );
+  });
+
   describe('deleteSecret', () => {
     it('deletes for good once the recovery window has passed', () => {
       const { store, advance } = storeWithClock();
