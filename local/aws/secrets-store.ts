@@ -764,6 +764,11 @@ export class SecretsStore {
     return started;
   }
 
+  /** Stops every running rotation after its current step (on shutdown). */
+  public stopRotations(): void {
+    for (const rotation of this.running.values()) rotation.control.stopped = true;
+  }
+
   /** Settles when no rotation is running (for tests and demos). */
   public async waitForRotations(): Promise<void> {
     while (this.running.size > 0) {

@@ -110,7 +110,10 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
       await secrets.waitForRotations();
       await events.idle();
     },
-    close: () => running.close(),
+    close: async () => {
+      secrets.stopRotations();
+      await running.close();
+    },
   };
 }
 
