@@ -377,9 +377,14 @@ export class SecretsStore {
   private resolveVersion(s: StoredSecret, versionId?: string, versionStage?: string): StoredVersion {
     if (versionId !== undefined) {
       const version = s.versions.find((v) => v.versionId === versionId);
-      if (!version?.value) throw smErrors.versionNotFound(versionId);
+      if (!version) throw smErrors.versionNotFound(versionId);
       if (versionStage !== undefined && !version.stages.includes(versionStage)) {
         throw smErrors.invalidRequest('You provided a VersionStage that is not associated to the provided VersionId.');
+      }
+      // The AWSPENDING version RotateSecret pre-created has no value until createSecret stores one:
+      // the templates rely on this ResourceNotFoundException (rotation-facts §1.3).
+      if (!version.value) {
+        throw versionStage === undefined ? smErrors.versionNotFound(versionId) : smErrors.stageNotFound(versionStage);
       }
       return version;
     }

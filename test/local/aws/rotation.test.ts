@@ -6,6 +6,7 @@ import {
   InvalidParameterException,
   InvalidRequestException,
   PutSecretValueCommand,
+  ResourceNotFoundException,
   RotateSecretCommand,
   type SecretsManagerClient,
   SecretsManagerServiceException,
@@ -98,7 +99,16 @@ describe('local AWS stand-in: RotateSecret', () => {
 
   it('pre-creates the AWSPENDING version, returns at once, then invokes the four steps in order', async () => {
     const { ARN } = await seed('rot/ok');
-    invoker = templateFunction(h.sm, calls);
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const template = templateFunction(h.sm, calls);
+    // Hold the function back so the state between RotateSecret and createSecret can be observed.
+    invoker = async (event) => {
+      await gate;
+      await template(event);
+    };
     const token = 'e'.repeat(36);
     const response = await h.sm.send(
       new RotateSecretCommand({
@@ -112,7 +122,16 @@ describe('local AWS stand-in: RotateSecret', () => {
     const during = await h.sm.send(new DescribeSecretCommand({ SecretId: 'rot/ok' }));
     expect(during.VersionIdsToStages?.[token]).toEqual(['AWSPENDING']);
     expect(during.RotationEnabled).toBe(true);
+    // The pre-created version has no value yet: the templates' createSecret check relies on this.
+    const empty = await h.sm
+      .send(new GetSecretValueCommand({ SecretId: 'rot/ok', VersionId: token, VersionStage: 'AWSPENDING' }))
+      .catch((e: unknown) => e);
+    expect(empty).toBeInstanceOf(ResourceNotFoundException);
+    expect((empty as Error).message).toBe(
+      "Secrets Manager can't find the specified secret value for staging label: AWSPENDING",
+    );
 
+    release();
     await h.standIn.waitForRotations();
 
     expect(calls.map((c) => c.Step)).toEqual(['createSecret', 'setSecret', 'testSecret', 'finishSecret']);
