@@ -13,6 +13,7 @@ import {
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { currentLabelMovedPattern, rotationFailurePattern } from '../../../lambdas/shared/event-patterns';
 import type { DeliveredEvent } from '../../../local/aws/event-router';
 import type { RotationEvent, RotationInvoker } from '../../../local/aws/secrets-store';
 import { type Harness, startHarness } from './helpers';
@@ -211,6 +212,36 @@ describe('local AWS stand-in: RotateSecret', () => {
     await expect(
       h.sm.send(new RotateSecretCommand({ SecretId: 'rot/fail', RotationLambdaARN: LAMBDA })),
     ).rejects.toBeInstanceOf(InvalidRequestException);
+  });
+
+  it("delivers its events to the stack's own rules (lambdas/shared/event-patterns.ts)", async () => {
+    const scope = { env: 'qa', account: '000000000000', region: 'eu-west-1' };
+    const failures: DeliveredEvent[] = [];
+    const moves: DeliveredEvent[] = [];
+    h.standIn.events.addRule({
+      name: 'rotation-failures',
+      pattern: rotationFailurePattern(scope),
+      target: async (e) => {
+        failures.push(e);
+      },
+    });
+    h.standIn.events.addRule({
+      name: 'current-moved',
+      pattern: currentLabelMovedPattern(scope),
+      target: async (e) => {
+        moves.push(e);
+      },
+    });
+    await seed('tokenwarden/qa/gitlab');
+    await seed('tokenwarden/prod/gitlab');
+    invoker = templateFunction(h.sm, calls, 'testSecret');
+    await h.sm.send(new RotateSecretCommand({ SecretId: 'tokenwarden/qa/gitlab', RotationLambdaARN: LAMBDA }));
+    await h.sm.send(new RotateSecretCommand({ SecretId: 'tokenwarden/prod/gitlab', RotationLambdaARN: LAMBDA }));
+    await h.standIn.waitForRotations();
+    expect(failures.map((e) => [e.detail.eventName, e.detail.errorMessage])).toEqual([
+      ['RotationFailed', `Error when executing lambda ${LAMBDA} during testSecret step`],
+    ]);
+    expect(moves.map((e) => e.detail.name)).toEqual(['tokenwarden/qa/gitlab']);
   });
 
   it('abandons a running rotation when PutSecretValue moves AWSCURRENT', async () => {
