@@ -93,11 +93,15 @@ describe('matchesPattern', () => {
   describe('the shared stack patterns', () => {
     const scope = { env: 'qa', account: '000000000000', region: 'eu-west-1' };
 
-    it('recoveryPattern matches a return to ok from a bad state only', () => {
-      const recovered = { ...event, detail: { ...event.detail, current: 'ok', previous: 'invalid' } };
-      expect(matchesPattern(recoveryPattern(scope), recovered)).toBe(true);
-      const stillOk = { ...event, detail: { ...event.detail, current: 'ok', previous: 'ok' } };
-      expect(matchesPattern(recoveryPattern(scope), stillOk)).toBe(false);
+    it('recoveryPattern matches a return to ok from an alerted state only', () => {
+      const back = (previousSeverity: string) => ({
+        ...event,
+        detail: { ...event.detail, current: 'ok', severity: 'ok', previous: 'invalid', previousSeverity },
+      });
+      expect(matchesPattern(recoveryPattern(scope), back('critical'))).toBe(true);
+      expect(matchesPattern(recoveryPattern(scope), back('warning'))).toBe(true);
+      // An indeterminate streak below the alert threshold had severity ok: no "recovered" message.
+      expect(matchesPattern(recoveryPattern(scope), back('ok'))).toBe(false);
     });
 
     it('rotationFailurePattern matches RotationFailed for the environment secrets only', () => {
