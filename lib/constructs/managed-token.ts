@@ -26,8 +26,9 @@ export interface ManagedTokenProps {
  * environment key and tagged so the probe finds it with one ListSecrets tag filter.
  *
  * The template never holds a token: the secret starts with {@link PLACEHOLDER_VALUE} (the probe reports
- * `missing` until someone runs `tokenwarden put`) and CloudFormation never updates the value again,
- * because the placeholder does not change between deploys. The secret is retained when the stack or the
+ * `missing` until someone runs `tokenwarden put`). CloudFormation writes the value only when the template's
+ * value changes, so redeploys leave a seeded token alone; changing PLACEHOLDER_VALUE would overwrite every
+ * seeded token on the next deploy, which is why a test pins it. The secret is retained when the stack or the
  * inventory entry goes away, so removing a line from a YAML file never destroys a live credential.
  */
 export class ManagedToken extends Construct {

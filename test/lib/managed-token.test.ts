@@ -55,6 +55,10 @@ describe('ManagedToken', () => {
     });
   });
 
+  it('pins the placeholder text, because changing it would overwrite every seeded token on the next deploy', () => {
+    expect(PLACEHOLDER_VALUE).toBe('{"v":1,"placeholder":true,"hint":"seed with: tokenwarden put <env>/<token>"}');
+  });
+
   it('retains the secret when the stack or the inventory entry is removed', () => {
     new ManagedToken(stack, 'Token', { env: 'qa', token: tokenSpec(), encryptionKey: key });
     Template.fromStack(stack).hasResource('AWS::SecretsManager::Secret', {
