@@ -61,8 +61,10 @@ export interface TokenwardenFunctionProps {
  * aws-sdk-client-mock behaviour). Bundled and minified, only the clients in use are included.
  * https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html (runtime SDK), NodejsFunction README `bundleAwsSDK`.
  */
-export class TokenwardenFunction extends Construct {
+export class TokenwardenFunction extends Construct implements iam.IGrantable {
   public readonly function: nodejs.NodejsFunction;
+  /** The function's role, so grants read `token.grantRead(fn)`. */
+  public readonly grantPrincipal: iam.IPrincipal;
   public readonly logGroup: logs.LogGroup;
   /** The execution role; grant through the resource (`token.grantRead(fn)`), not on the role. */
   public readonly role: iam.Role;
@@ -120,6 +122,8 @@ export class TokenwardenFunction extends Construct {
           "import { createRequire as __twCreateRequire } from 'node:module'; const require = __twCreateRequire(import.meta.url);",
       },
     });
+
+    this.grantPrincipal = this.function.grantPrincipal;
 
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',

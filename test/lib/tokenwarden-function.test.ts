@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -89,6 +90,14 @@ describe('TokenwardenFunction', () => {
     expect(unacknowledgedNagFindings(stack)).toEqual([]);
   });
 
+  it('is grantable through its execution role', () => {
+    const fn = new TokenwardenFunction(stack, 'Fn', props());
+    expect(fn.grantPrincipal).toBe(fn.function.grantPrincipal);
+    expect(stack.resolve((fn.grantPrincipal as unknown as { roleArn: string }).roleArn)).toEqual(
+      stack.resolve(fn.role.roleArn),
+    );
+  });
+
   it('resolves lambdas/<name>/handler.ts from the repository root', () => {
     expect(TokenwardenFunction.entryFor('probe')).toBe(resolve('lambdas/probe/handler.ts'));
   });
@@ -129,7 +138,7 @@ describe('TokenwardenFunction', () => {
       rmSync(outdir, { recursive: true, force: true });
     });
 
-    it('bundles the handler with the SDK into one ESM file with a source map and the require shim', () => {
+    it('bundles the handler with the SDK into one ESM file with a source map and the require shim', async () => {
       // GIVEN an app that opts back into bundling (test/setup.ts turns it off for every other test)
       const app = new App({ outdir, postCliContext: { 'aws:cdk:bundling-stacks': ['**'] } });
       const bundled = new Stack(app, 'Bundled', { env: { account: '111122223333', region: 'eu-west-1' } });
@@ -148,6 +157,11 @@ describe('TokenwardenFunction', () => {
       expect(code).not.toMatch(/from\s*["']@aws-sdk\//);
       expect(code).toContain('SecretsManagerClient');
       expect(existsSync(join(dir, 'index.mjs.map'))).toBe(true);
+      // AND the bundle loads and runs under Node as Lambda would load it (ESM, require shim in place)
+      const bundle = (await import(pathToFileURL(join(dir, 'index.mjs')).href)) as {
+        handler: () => Promise<{ ok: boolean; region: string }>;
+      };
+      await expect(bundle.handler()).resolves.toEqual({ ok: true, region: process.env.AWS_REGION });
     }, 120_000);
   });
 });
