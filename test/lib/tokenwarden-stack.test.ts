@@ -1,9 +1,24 @@
+import { lintSource } from '@secretlint/core';
+import { creator as recommended } from '@secretlint/secretlint-rule-preset-recommend';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import type { Inventory } from '../../lib/inventory/schema';
 import { TokenPipelineStack } from '../../lib/tokenwarden-stack';
 import { PLACEHOLDER_VALUE } from '../../lambdas/shared/secret-value';
 import { shippedInventory, testApp, tokenSpec, unacknowledgedNagFindings } from './helpers';
+
+/** secretlint's recommended rules (AWS, GitHub, GitLab, Slack, Stripe, SendGrid, private keys ...) over `text`. */
+async function secretFindings(text: string): Promise<string[]> {
+  const result = await lintSource({
+    source: { content: text, filePath: '/template.json', ext: '.json', contentType: 'text' },
+    options: {
+      config: { rules: [{ id: '@secretlint/secretlint-rule-preset-recommend', rule: recommended }] },
+      maskSecrets: true,
+      noPhysicFilePath: true,
+    },
+  });
+  return result.messages.map((m) => `${m.ruleId}: ${m.message}`);
+}
 
 function synth(inventory: Inventory): { stack: TokenPipelineStack; template: Template } {
   const stack = new TokenPipelineStack(testApp(), `tokenwarden-${inventory.name}`, { inventory });
@@ -69,6 +84,10 @@ describe('TokenPipelineStack', () => {
       expect(json).toContain(JSON.stringify(PLACEHOLDER_VALUE).slice(1, -1));
     });
 
+    it('passes a plaintext-secret scan (secretlint recommended rules)', async () => {
+      expect(await secretFindings(JSON.stringify(template.toJSON(), null, 2))).toEqual([]);
+    });
+
     it('leaves no unacknowledged AwsSolutions finding', () => {
       expect(unacknowledgedNagFindings(stack)).toEqual([]);
     });
@@ -89,6 +108,11 @@ describe('TokenPipelineStack', () => {
       expect(String(secret.Properties.SecretString ?? '')).not.toContain(canary);
     }
     expect(JSON.stringify(template.toJSON())).not.toContain(`https://x/${canary}`);
+  });
+
+  it('has a plaintext scan that does catch a token-shaped value (so the scan above can fail)', async () => {
+    const canary = `glpat-${'a1B2c3D4e5F6g7H8i9J0'}`;
+    expect(await secretFindings(JSON.stringify({ SecretString: canary }))).not.toEqual([]);
   });
 
   it('throws naming the stack for a duplicate token name that bypassed the loader', () => {
