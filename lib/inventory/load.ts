@@ -130,6 +130,10 @@ function describeIssue(issue: z.core.$ZodRawIssue): string | undefined {
     return `expected ${expected}, got ${describeValue(issue.input)}`;
   }
   if (issue.code === 'too_small' && issue.origin === 'array') return `needs at least ${issue.minimum} item(s)`;
+  if (issue.code === 'too_small' && issue.origin === 'number')
+    return `must be at least ${issue.minimum}, got ${String(issue.input)}`;
+  if (issue.code === 'too_big' && issue.origin === 'number')
+    return `must be at most ${issue.maximum}, got ${String(issue.input)}`;
   if (issue.code === 'invalid_value') return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
   return undefined;
 }

@@ -135,10 +135,20 @@ export const InventorySchema = z
     name: name('the environment name'),
     account: z
       .union([z.string(), z.number()], { error: 'expected the 12-digit AWS account id (quote it)' })
-      .transform(String)
-      .refine((text) => /^\d{12}$/.test(text), {
-        error: 'expected the 12-digit AWS account id, quoted: "123456789012"',
-      }),
+      .superRefine((value, ctx) => {
+        const text = String(value);
+        if (/^\d{12}$/.test(text)) return;
+        const got =
+          typeof value === 'number'
+            ? `got the number ${text} (${text.length} digits; quote it: YAML drops the leading zeros of unquoted numbers)`
+            : `got "${text}" (${text.length} characters)`;
+        ctx.addIssue({
+          code: 'custom',
+          input: value,
+          message: `expected the 12-digit AWS account id, quoted: "123456789012"; ${got}`,
+        });
+      })
+      .transform(String),
     region: z
       .string({ error: 'expected an AWS region like eu-west-1' })
       .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: 'expected an AWS region like eu-west-1' }),
@@ -263,8 +273,10 @@ function tokenIssues(token: Record<string, unknown>, i: number): CrossFieldIssue
     });
   });
   const settingsSchema = PROVIDER_SETTINGS[name];
-  const settings = settingsSchema.safeParse(token['settings'] ?? {});
-  if (!settings.success) {
+  // Settings that are not a map at all are reported by the schema ("expected a map of provider settings").
+  const rawSettings = token['settings'] ?? {};
+  const settings = isRecord(rawSettings) ? settingsSchema.safeParse(rawSettings) : undefined;
+  if (settings && !settings.success && isRecord(rawSettings)) {
     const known = Object.keys(settingsSchema.shape);
     for (const issue of settings.error.issues) {
       const path = ['tokens', i, 'settings', ...(issue.path as (string | number)[])];
@@ -278,7 +290,7 @@ function tokenIssues(token: Record<string, unknown>, i: number): CrossFieldIssue
           });
         }
       } else {
-        issues.push({ path, message: settingsMessage(issue) });
+        issues.push({ path, message: settingsMessage(issue, rawSettings) });
       }
     }
   }
@@ -298,8 +310,13 @@ function tokenIssues(token: Record<string, unknown>, i: number): CrossFieldIssue
   return issues;
 }
 
-function settingsMessage(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type' && issue.input === undefined) return `is required: ${issue.message}`;
+/** zod leaves `input` out of reported issues, so "missing" is decided from the settings as written. */
+function settingsMessage(issue: z.core.$ZodIssue, settings: Record<string, unknown>): string {
+  const key = issue.path[0];
+  const missing = issue.path.length === 1 && typeof key === 'string' && settings[key] === undefined;
+  // zod's own wording ("Invalid input: expected string, received undefined") says less than "is required".
+  const generic = issue.message.startsWith('Invalid input');
+  if (missing) return generic ? 'is required' : `is required: ${issue.message}`;
   return issue.message;
 }
 

@@ -1,5 +1,6 @@
 /**
- * "Did you mean" for inventory typos: the closest known word within two edits, compared case-insensitively.
+ * "Did you mean" for inventory typos: the closest known word within two edits, or the first known word the
+ * given one abbreviates, compared case-insensitively.
  * @returns the suggestion, or undefined when nothing is close enough to be a likely typo
  */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
@@ -7,6 +8,12 @@ export function closest(word: string, candidates: Iterable<string>): string | un
   let bestDistance = 3;
   for (const candidate of new Set(candidates)) {
     if (candidate === word) continue;
+    // A shortened key (`grace` for `gracePeriod`) is as likely a slip as a typo.
+    if (word.length >= 4 && candidate.toLowerCase().startsWith(word.toLowerCase()) && best === undefined) {
+      best = candidate;
+      bestDistance = 1;
+      continue;
+    }
     const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
     if (d < bestDistance) {
       best = candidate;

@@ -18,6 +18,11 @@ describe('README.md', () => {
     expect(inventory.ci).toHaveLength(3);
   });
 
+  it('shows the loader’s real output for a file with several mistakes', () => {
+    const expected = readFileSync('test/fixtures/inventory/several-errors.expected.txt', 'utf8').trimEnd().split('\n');
+    for (const line of expected) expect(readme).toContain(`test/fixtures/inventory/${line}`);
+  });
+
   it('documents every provider and every provider setting', () => {
     const table = readme.slice(readme.indexOf('### Providers and their settings'));
     for (const provider of PROVIDER_NAMES) {
