@@ -68,6 +68,10 @@ export class ManagedToken extends Construct {
   /**
    * Lets `grantee` read the token: secretsmanager:GetSecretValue and DescribeSecret on this secret, and
    * kms:Decrypt on the environment key only when called through Secrets Manager (kms:ViaService).
+   *
+   * Callers that read several tokens with BatchGetSecretValue (the probe, `tokenwarden exec`) also need
+   * `secretsmanager:BatchGetSecretValue` on `*`: that action has no resource-level permissions, and the
+   * per-secret GetSecretValue granted here is what limits which values it returns (rotation-facts §4).
    */
   public grantRead(grantee: iam.IGrantable): iam.Grant {
     return this.secret.grantRead(grantee);

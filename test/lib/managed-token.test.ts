@@ -2,6 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ManagedToken } from '../../lib/constructs/managed-token';
 import { PLACEHOLDER_VALUE } from '../../lambdas/shared/secret-value';
@@ -84,7 +85,7 @@ describe('ManagedToken', () => {
       token.grantRead(role);
       // THEN
       const template = Template.fromStack(stack);
-      const secretId = stack.getLogicalId(token.secret.node.defaultChild as iam.CfnRole);
+      const secretId = stack.getLogicalId(token.secret.node.defaultChild as secretsmanager.CfnSecret);
       template.hasResourceProperties('AWS::IAM::Policy', {
         PolicyDocument: {
           Statement: Match.arrayWith([
