@@ -142,8 +142,13 @@ function describeValue(value: unknown): string {
   if (value === null) return 'nothing (null)';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a map';
+  // Long strings are not echoed: a credential pasted into the wrong field must not reach logs or CI output.
+  if (typeof value === 'string' && value.length > MAX_ECHOED_CHARS) return `a string of ${value.length} characters`;
   return `${typeof value} ${JSON.stringify(value)}`;
 }
+
+/** Longest written value an error message repeats; longer ones are described by their length only. */
+const MAX_ECHOED_CHARS = 40;
 
 function locate(
   issue: Issue,

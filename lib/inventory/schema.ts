@@ -141,7 +141,7 @@ export const InventorySchema = z
         const got =
           typeof value === 'number'
             ? `got the number ${text} (${text.length} digits; quote it: YAML drops the leading zeros of unquoted numbers)`
-            : `got "${text}" (${text.length} characters)`;
+            : `got ${text.length} characters`;
         ctx.addIssue({
           code: 'custom',
           input: value,
