@@ -17,5 +17,13 @@ export {
   SecretsStore,
   type ServiceEvent,
 } from './secrets-store';
-export { type AwsStandIn, type AwsStandInOptions, type RequestLogEntry, startAwsStandIn } from './server';
+export {
+  type AwsStandIn,
+  type AwsStandInOptions,
+  type FaultHook,
+  type FaultRequest,
+  type InjectedFault,
+  type RequestLogEntry,
+  startAwsStandIn,
+} from './server';
 export { type PublishedMessage, type SnsSubscriber, SnsTopics } from './sns-topics';

@@ -49,7 +49,30 @@ export interface AwsStandInOptions {
   readonly clock?: () => Date;
   /** Called once per request; entries never contain SecretString/SecretBinary. @default none */
   readonly onRequest?: (entry: RequestLogEntry) => void;
+  /**
+   * Fault injection for reliability tests: asked before each operation runs; an answer is sent instead
+   * of running it (the operation has no effect), in the service's wire format. @default no faults
+   */
+  readonly faults?: FaultHook;
 }
+
+/** What a fault hook sees of a request: names only, never a body. */
+export interface FaultRequest {
+  readonly service: RequestLogEntry['service'];
+  readonly operation: string;
+  readonly resource?: string;
+}
+
+/** An error answer to inject, e.g. `{ code: 'ThrottlingException', status: 400 }` or `{ code: 'InternalServiceError', status: 500 }`. */
+export interface InjectedFault {
+  readonly code: string;
+  readonly status: number;
+  /** @default 'Injected fault.' */
+  readonly message?: string;
+}
+
+/** Decides, per request, whether to answer with an injected error instead. */
+export type FaultHook = (request: FaultRequest) => InjectedFault | undefined;
 
 /** A running stand-in. */
 export interface AwsStandIn {
@@ -96,8 +119,9 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
   if (stateFile) secrets.load(loadState(stateFile));
 
   const log = options.onRequest ?? (() => {});
+  const faults = options.faults ?? (() => undefined);
   const running = await serveOnLoopback(
-    (req, res) => handle(req, res, { secrets, events, sns, log }),
+    (req, res) => handle(req, res, { secrets, events, sns, log, faults }),
     options.port ?? 0,
   );
   return {
@@ -122,6 +146,7 @@ interface Services {
   readonly events: EventRouter;
   readonly sns: SnsTopics;
   readonly log: (entry: RequestLogEntry) => void;
+  readonly faults: FaultHook;
 }
 
 type JsonBody = Record<string, unknown>;
@@ -232,6 +257,14 @@ async function handleJson(target: string, body: string, res: ServerResponse, ser
     });
   }
   const resource = resourceOf(input);
+  const fault = services.faults({ service, operation, resource });
+  if (fault) {
+    return answerJsonError(res, services, service, operation, resource, {
+      code: fault.code,
+      message: fault.message ?? 'Injected fault.',
+      status: fault.status,
+    });
+  }
   const handler = operations[operation];
   if (!handler) {
     return answerJsonError(res, services, service, operation, resource, {
@@ -319,6 +352,8 @@ function handleQuery(body: string, res: ServerResponse, services: Services): voi
   const resource = params.get('TopicArn') ?? params.get('TargetArn') ?? params.get('Name') ?? undefined;
   const requestId = randomUUID();
   try {
+    const fault = services.faults({ service: 'sns', operation: action, resource });
+    if (fault) throw new AwsApiError(fault.code, fault.message ?? 'Injected fault.', fault.status);
     let result: string;
     switch (action) {
       case 'Publish': {
