@@ -5,7 +5,15 @@ import type { ProviderAdapter } from '../../lambdas/providers/types';
 import type { SecretsSend } from '../../lambdas/rotation/pending-revocation';
 import { MemoryProvider } from '../support/memory-provider';
 import { HOUR, inventoryWith } from '../support/rotation-fixtures';
-import { accountedTokens, describe, type RotationRig, rotateOnce, startRotationRig, tokenAt } from './harness';
+import {
+  accountedTokens,
+  describe,
+  type RotationRig,
+  rotateOnce,
+  startRotationRig,
+  stripStuckPending,
+  tokenAt,
+} from './harness';
 
 /** Thrown by the crash plan: the Lambda "died" at this point. */
 class InjectedCrashError extends Error {
@@ -111,6 +119,7 @@ suite('crash at every point of every rotation step, replayed through the stand-i
         const { stages } = await describe(rig.secrets, secretId);
         const pending = Object.values(stages).some((s) => s.includes('AWSPENDING'));
         if (!pending && (await tokenAt(rig.secrets, secretId)) !== seed) break;
+        await stripStuckPending(rig.secrets, secretId);
         await rotateOnce(rig, secretId);
       }
       const current = await tokenAt(rig.secrets, secretId);

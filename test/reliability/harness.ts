@@ -1,4 +1,5 @@
 import {
+  UpdateSecretVersionStageCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
   RotateSecretCommand,
@@ -123,4 +124,25 @@ export async function accountedTokens(secrets: SecretsManagerClient, secretId: s
     }
   }
   return tokens;
+}
+
+/**
+ * The operator's fix for a stuck rotation (rotation-facts §7.1: "repair the cause, then CancelRotateSecret
+ * or strip AWSPENDING from the orphan version"): strips AWSPENDING, so the next RotateSecret can start.
+ * @returns whether there was a stuck AWSPENDING
+ */
+export async function stripStuckPending(secrets: SecretsManagerClient, secretId: string): Promise<boolean> {
+  const { stages } = await describe(secrets, secretId);
+  const stuck = Object.entries(stages).find(
+    ([, labels]) => labels.includes('AWSPENDING') && !labels.includes('AWSCURRENT'),
+  );
+  if (!stuck) return false;
+  await secrets.send(
+    new UpdateSecretVersionStageCommand({
+      SecretId: secretId,
+      VersionStage: 'AWSPENDING',
+      RemoveFromVersionId: stuck[0],
+    }),
+  );
+  return true;
 }
