@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DescribeSecretCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { build } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 import { runCli } from '../cli/main';
 import type { RuntimeDeps } from '../cli/runtime';
 import { startAwsStandIn } from '../local/aws';
@@ -320,6 +320,8 @@ export function benchCliStartup(runs = 3): number {
 export interface BundleResult {
   readonly name: string;
   readonly bytes: number;
+  /** Bytes of the output that come from each of the largest packages (by esbuild's metafile). */
+  readonly largest: Record<string, number>;
   /** Median time of `await import(bundle)` in a fresh Node process. */
   readonly importMs: number;
 }
@@ -351,7 +353,8 @@ export async function benchBundles(outDir: string, importRuns = 3): Promise<Bund
     const dir = resolve(outDir, name);
     mkdirSync(dir, { recursive: true });
     const outfile = join(dir, 'index.mjs');
-    await build({
+    const result = await build({
+      metafile: true,
       entryPoints: [entry],
       outfile,
       bundle: true,
@@ -378,7 +381,29 @@ export async function benchBundles(outDir: string, importRuns = 3): Promise<Bund
       times.push(Number(out.stdout));
     }
     times.sort((a, b) => a - b);
-    results.push({ name, bytes: statSync(outfile).size, importMs: times[Math.floor(times.length / 2)]! });
+    results.push({
+      name,
+      bytes: statSync(outfile).size,
+      largest: largestPackages(result.metafile, 5),
+      importMs: times[Math.floor(times.length / 2)]!,
+    });
   }
   return results;
+}
+
+/** Groups the bundle's bytes by package (`@aws-sdk/*`, `@smithy/*` and the project's own code as `(project)`). */
+function largestPackages(metafile: Metafile, top: number): Record<string, number> {
+  const sizes = new Map<string, number>();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [path, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
+      const key = match
+        ? match[1]!.startsWith('@aws-sdk/') || match[1]!.startsWith('@smithy/')
+          ? match[1]!.split('/')[0]!
+          : match[1]!
+        : '(project)';
+      sizes.set(key, (sizes.get(key) ?? 0) + bytesInOutput);
+    }
+  }
+  return Object.fromEntries([...sizes].sort((a, b) => b[1] - a[1]).slice(0, top));
 }

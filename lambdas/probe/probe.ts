@@ -31,6 +31,8 @@ const LIST_PAGE = 100;
 const BATCH_GET = 20;
 /** PutEvents takes at most 10 entries a call (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html). */
 const PUT_EVENTS = 10;
+/** BatchGetSecretValue calls in flight at once. */
+const READS_IN_FLIGHT = 4;
 
 /**
  * The metrics the probe emits (the handler backs it with Powertools Metrics, EMF): `Tokens` per `State`,
@@ -95,6 +97,17 @@ interface Found {
   readonly tags: Map<string, string>;
 }
 
+/** A token after its value was read and its provider asked; assessed once every token is there. */
+interface Checked {
+  readonly f: Found;
+  readonly value: StoredValue;
+  readonly previous: ReturnType<typeof previousFromTags>;
+  readonly verify: VerifyResult | undefined;
+  readonly verified: boolean;
+}
+
+const NO_ANSWER: StoredValue = { kind: 'unreadable', reason: 'no answer for this secret' };
+
 interface Assessed extends Found {
   readonly record: HealthRecord;
   readonly verified: boolean;
@@ -126,38 +139,73 @@ export async function runProbe(deps: ProbeDeps): Promise<ProbeReport> {
     return l;
   };
 
-  const listed = await listManagedSecrets(deps.secrets, env);
+  // Pipelined: each ListSecrets page starts the reads of its values (20 a call), and each token is
+  // verified as soon as its value is back, so listing, reading and verifying overlap. Run one after
+  // the other, listing and reading took 16 s of a 37 s run at 10,000 tokens, before the first verify
+  // (bench/, verify at 100 ms and concurrency 50: 20 s of verify time).
+  const fingerprintKeyRead = readFingerprintKey(deps.secrets, env, logger);
+  const reprobeAfter = deps.reprobeInvalidAfter ?? HOUR;
+  const check = async (f: Found, valueRead: Promise<StoredValue>): Promise<Checked> => {
+    const value = await valueRead;
+    const previous = previousFromTags(f.tags);
+    const checkedAt = f.tags.get(TAG.checkedAt);
+    let verify: VerifyResult | undefined;
+    let verified = false;
+    if (value.kind === 'ok') {
+      const backOff =
+        previous?.state === 'invalid' &&
+        checkedAt !== undefined &&
+        startedAt.getTime() - Date.parse(checkedAt) < reprobeAfter;
+      if (backOff) {
+        // PROVIDERS.md rule 1: repeated bad credentials can lock out a user's live tokens too.
+        verify = { verdict: 'invalid', reason: `rejected by the provider (last checked ${checkedAt})` };
+      } else {
+        verify = await providerLimit(f.token.provider)(() => limit(() => verifyOne(deps, env, f.token, value.value)));
+        verified = true;
+      }
+    }
+    if (verify?.verdict === 'indeterminate') {
+      deps.metrics?.addMetric('ProviderErrors', 'Count', 1, { Provider: f.token.provider });
+    }
+    return { f, value, previous, verify, verified };
+  };
+
   const byName = new Map(inventory.tokens.map((t) => [t.name, t]));
   const found: Found[] = [];
   const orphans: string[] = [];
-  for (const entry of listed) {
-    const tags = tagMap(entry.Tags);
-    const name = tags.get(TAG.token) ?? entry.Name?.slice(`tokenwarden/${env}/`.length) ?? '';
-    const token = byName.get(name);
-    if (!token || !entry.ARN) {
-      orphans.push(entry.Name ?? name);
-      continue;
+  const checks: Promise<Checked>[] = [];
+  const readLimit = pLimit(READS_IN_FLIGHT);
+  await listManagedSecrets(deps.secrets, env, (entries) => {
+    const page: Found[] = [];
+    for (const entry of entries) {
+      const tags = tagMap(entry.Tags);
+      const name = tags.get(TAG.token) ?? entry.Name?.slice(`tokenwarden/${env}/`.length) ?? '';
+      const token = byName.get(name);
+      if (!token || !entry.ARN) {
+        orphans.push(entry.Name ?? name);
+        continue;
+      }
+      page.push({ token, entry, arn: entry.ARN, tags });
     }
-    found.push({ token, entry, arn: entry.ARN, tags });
-  }
-  const foundNames = new Set(found.map((f) => f.token.name));
-
-  const [values, fingerprintKey] = await Promise.all([
-    readValues(
+    found.push(...page);
+    const reads = readValues(
       deps.secrets,
-      found.map((f) => f.arn),
+      page.map((f) => f.arn),
       logger,
-    ),
-    readFingerprintKey(deps.secrets, env, logger),
-  ]);
+      readLimit,
+    );
+    for (const f of page) checks.push(check(f, reads.get(f.arn) ?? Promise.resolve(NO_ANSWER)));
+  });
+  const foundNames = new Set(found.map((f) => f.token.name));
+  const checked = await Promise.all(checks);
+  const fingerprintKey = await fingerprintKeyRead;
 
   // Keyed fingerprints across all managed secrets of the environment; plaintexts are never compared.
   const fingerprints = new Map<string, string>();
   const holders = new Map<string, string[]>();
   if (fingerprintKey !== undefined) {
-    for (const f of found) {
-      const value = values.get(f.arn);
-      if (value?.kind !== 'ok') continue;
+    for (const { f, value } of checked) {
+      if (value.kind !== 'ok') continue;
       const fp = fingerprint(value.value.token, fingerprintKey);
       fingerprints.set(f.arn, fp);
       holders.set(fp, [...(holders.get(fp) ?? []), f.token.name]);
@@ -170,52 +218,28 @@ export async function runProbe(deps: ProbeDeps): Promise<ProbeReport> {
     ...(inventory.expiry.healBefore !== undefined ? { healBefore: inventory.expiry.healBefore } : {}),
     indeterminateAlertAfter: inventory.probe.indeterminateAlertAfter,
   };
-  const reprobeAfter = deps.reprobeInvalidAfter ?? HOUR;
 
-  const assessed = await Promise.all(
-    found.map(async (f): Promise<Assessed> => {
-      const value: StoredValue = values.get(f.arn) ?? { kind: 'unreadable', reason: 'no answer for this secret' };
-      const previous = previousFromTags(f.tags);
-      const checkedAt = f.tags.get(TAG.checkedAt);
-      let verify: VerifyResult | undefined;
-      let verified = false;
-      if (value.kind === 'ok') {
-        const backOff =
-          previous?.state === 'invalid' &&
-          checkedAt !== undefined &&
-          startedAt.getTime() - Date.parse(checkedAt) < reprobeAfter;
-        if (backOff) {
-          // PROVIDERS.md rule 1: repeated bad credentials can lock out a user's live tokens too.
-          verify = { verdict: 'invalid', reason: `rejected by the provider (last checked ${checkedAt})` };
-        } else {
-          verify = await providerLimit(f.token.provider)(() => limit(() => verifyOne(deps, env, f.token, value.value)));
-          verified = true;
-        }
-      }
-      if (verify?.verdict === 'indeterminate') {
-        deps.metrics?.addMetric('ProviderErrors', 'Count', 1, { Provider: f.token.provider });
-      }
-      const fp = fingerprints.get(f.arn);
-      const others = fp === undefined ? [] : (holders.get(fp) ?? []).filter((n) => n !== f.token.name).sort();
-      const record = assessHealth({
-        token: f.token,
-        settings,
-        secret: {
-          arn: f.arn,
-          ...(f.entry.RotationEnabled !== undefined ? { rotationEnabled: f.entry.RotationEnabled } : {}),
-          ...(f.entry.NextRotationDate ? { nextRotationDate: f.entry.NextRotationDate } : {}),
-          ...(f.entry.LastChangedDate ? { lastChangedDate: f.entry.LastChangedDate } : {}),
-          ...(f.entry.SecretVersionsToStages ? { versionIdsToStages: f.entry.SecretVersionsToStages } : {}),
-        },
-        value,
-        verify,
-        previous,
-        ...(others[0] !== undefined ? { duplicateOf: others[0] } : {}),
-        now: startedAt,
-      });
-      return { ...f, record, verified, ...(fp !== undefined ? { fingerprint: fp } : {}), healing: false };
-    }),
-  );
+  const assessed = checked.map(({ f, value, previous, verify, verified }): Assessed => {
+    const fp = fingerprints.get(f.arn);
+    const others = fp === undefined ? [] : (holders.get(fp) ?? []).filter((n) => n !== f.token.name).sort();
+    const record = assessHealth({
+      token: f.token,
+      settings,
+      secret: {
+        arn: f.arn,
+        ...(f.entry.RotationEnabled !== undefined ? { rotationEnabled: f.entry.RotationEnabled } : {}),
+        ...(f.entry.NextRotationDate ? { nextRotationDate: f.entry.NextRotationDate } : {}),
+        ...(f.entry.LastChangedDate ? { lastChangedDate: f.entry.LastChangedDate } : {}),
+        ...(f.entry.SecretVersionsToStages ? { versionIdsToStages: f.entry.SecretVersionsToStages } : {}),
+      },
+      value,
+      verify,
+      previous,
+      ...(others[0] !== undefined ? { duplicateOf: others[0] } : {}),
+      now: startedAt,
+    });
+    return { ...f, record, verified, ...(fp !== undefined ? { fingerprint: fp } : {}), healing: false };
+  });
 
   // Self-healing: rotate now. The model already leaves alone a rotation in progress (AWSPENDING on a
   // version other than AWSCURRENT). Only after a real verify: a token in its invalid backoff was healed
@@ -365,9 +389,15 @@ export async function runProbe(deps: ProbeDeps): Promise<ProbeReport> {
   return report;
 }
 
-/** Every secret tagged as managed in `env`, ≤100 a page. Filters are prefix matches, so tags are re-checked exactly. */
-async function listManagedSecrets(client: SecretsManagerClient, env: string): Promise<SecretListEntry[]> {
-  const all: SecretListEntry[] = [];
+/**
+ * Every secret tagged as managed in `env`, ≤100 a page, handed to `onPage` page by page. Filters are
+ * prefix matches, so tags are re-checked exactly.
+ */
+async function listManagedSecrets(
+  client: SecretsManagerClient,
+  env: string,
+  onPage: (entries: SecretListEntry[]) => void,
+): Promise<void> {
   let nextToken: string | undefined;
   do {
     const page = await client.send(
@@ -381,53 +411,63 @@ async function listManagedSecrets(client: SecretsManagerClient, env: string): Pr
         ...(nextToken ? { NextToken: nextToken } : {}),
       }),
     );
-    for (const entry of page.SecretList ?? []) {
-      const tags = tagMap(entry.Tags);
-      if (tags.get(TAG.managed) === 'true' && tags.get(TAG.env) === env) all.push(entry);
-    }
+    onPage(
+      (page.SecretList ?? []).filter((entry) => {
+        const tags = tagMap(entry.Tags);
+        return tags.get(TAG.managed) === 'true' && tags.get(TAG.env) === env;
+      }),
+    );
     nextToken = page.NextToken;
   } while (nextToken);
-  return all;
 }
 
 /**
- * Reads the current values, 20 ids a call. Per-secret errors (AccessDenied, DecryptionFailure, ...)
- * and a failed call make those tokens `unreadable` (indeterminate), with the error code as the reason.
+ * Reads the current values, 20 ids a call (`limit` bounds the calls in flight), and answers each secret's
+ * value as soon as its batch is back. Per-secret errors (AccessDenied, DecryptionFailure, ...) and a failed
+ * call make those tokens `unreadable` (indeterminate), with the error code as the reason. The promises
+ * never reject.
  */
-async function readValues(
+function readValues(
   client: SecretsManagerClient,
   arns: string[],
   logger: Log,
-): Promise<Map<string, StoredValue>> {
+  limit: ReturnType<typeof pLimit>,
+): Map<string, Promise<StoredValue>> {
+  const reads = new Map<string, Promise<StoredValue>>();
+  for (let i = 0; i < arns.length; i += BATCH_GET) {
+    const ids = arns.slice(i, i + BATCH_GET);
+    const batch = limit(() => readBatch(client, ids, logger));
+    for (const id of ids) {
+      reads.set(
+        id,
+        batch.then((values) => values.get(id) ?? NO_ANSWER),
+      );
+    }
+  }
+  return reads;
+}
+
+async function readBatch(client: SecretsManagerClient, ids: string[], logger: Log): Promise<Map<string, StoredValue>> {
   const values = new Map<string, StoredValue>();
-  const batches: string[][] = [];
-  for (let i = 0; i < arns.length; i += BATCH_GET) batches.push(arns.slice(i, i + BATCH_GET));
-  const limit = pLimit(4);
-  await Promise.all(
-    batches.map((ids) =>
-      limit(async () => {
-        try {
-          const out = await client.send(new BatchGetSecretValueCommand({ SecretIdList: ids }));
-          for (const v of out.SecretValues ?? []) {
-            if (v.ARN) values.set(v.ARN, parseSecretValue(v.SecretString));
-          }
-          for (const e of out.Errors ?? []) {
-            if (!e.SecretId) continue;
-            const arn = ids.find((id) => id === e.SecretId) ?? e.SecretId;
-            values.set(arn, {
-              kind: 'unreadable',
-              reason: `cannot read the secret: ${e.ErrorCode ?? 'unknown error'}`,
-            });
-          }
-        } catch (error) {
-          logger.warn('BatchGetSecretValue failed', { secrets: ids.length, errorName: errorName(error) });
-          for (const id of ids) {
-            values.set(id, { kind: 'unreadable', reason: `cannot read the secret: ${errorName(error)}` });
-          }
-        }
-      }),
-    ),
-  );
+  try {
+    const out = await client.send(new BatchGetSecretValueCommand({ SecretIdList: ids }));
+    for (const v of out.SecretValues ?? []) {
+      if (v.ARN) values.set(v.ARN, parseSecretValue(v.SecretString));
+    }
+    for (const e of out.Errors ?? []) {
+      if (!e.SecretId) continue;
+      const arn = ids.find((id) => id === e.SecretId) ?? e.SecretId;
+      values.set(arn, {
+        kind: 'unreadable',
+        reason: `cannot read the secret: ${e.ErrorCode ?? 'unknown error'}`,
+      });
+    }
+  } catch (error) {
+    logger.warn('BatchGetSecretValue failed', { secrets: ids.length, errorName: errorName(error) });
+    for (const id of ids) {
+      values.set(id, { kind: 'unreadable', reason: `cannot read the secret: ${errorName(error)}` });
+    }
+  }
   return values;
 }
 
