@@ -26,7 +26,7 @@ const log = (text: string): void => {
 
 const ms = (n: number): string => (n >= 10_000 ? `${(n / 1000).toFixed(1)} s` : `${Math.round(n)} ms`);
 const kb = (bytes: number): string => `${(bytes / 1024).toFixed(0)} KB`;
-const usd = (n: number): string => `$${n.toFixed(2)}`;
+const usd = (n: number): string => `$${n < 0.1 ? n.toFixed(3) : n.toFixed(2)}`;
 const callsOf = (calls: Record<string, number>): number => Object.values(calls).reduce((a, b) => a + b, 0);
 
 async function main(): Promise<void> {
