@@ -103,3 +103,47 @@ suite('rotation under load', () => {
     expect(provider.tokens.size).toBe(ROTATIONS + 1);
   });
 });
+
+suite('rotation faster than the grace period allows', () => {
+  it('a fourth rotation within one grace period fails with RotationFailed; AWSCURRENT and every token are kept', async () => {
+    // GIVEN a secret rotated three times in one grace period (the tag holds three old versions' entries)
+    let now = Math.floor(Date.now() / 1000) * 1000;
+    const provider = new MemoryProvider('idempotent', () => now);
+    const inventory = inventoryWith({
+      name: 'orders-api',
+      provider: 'oauth2-client-credentials',
+      adminSecret: 'tokenwarden/qa/orders-client',
+      rotation: { every: 24 * HOUR, gracePeriod: GRACE },
+      settings: { clientId: 'c', tokenUrl: 'http://127.0.0.1:9/token' },
+    });
+    const failed: string[] = [];
+    const rig = await startRotationRig({ inventory, adapter: provider.adapter(), clock: () => new Date(now) });
+    try {
+      rig.aws.events.addRule({
+        name: 'failures',
+        pattern: { source: ['aws.secretsmanager'] },
+        target: async (e) => {
+          if (e.detail['eventName'] === 'RotationFailed') failed.push(String(e.detail['eventName']));
+        },
+      });
+      const secretId = seedStandIn(rig.aws, inventory, () => provider.mint()).get('orders-api')!;
+      for (let i = 0; i < 3; i++) {
+        now += 60_000;
+        await rotateOnce(rig, secretId);
+      }
+      const current = await tokenAt(rig.secrets, secretId);
+      expect(failed).toEqual([]);
+      // WHEN a fourth rotation starts before any grace period ended
+      now += 60_000;
+      await rotateOnce(rig, secretId);
+      // THEN it fails loudly (the rotation-failure alert), and nothing is lost
+      expect(failed).toEqual(['RotationFailed']);
+      expect(await tokenAt(rig.secrets, secretId)).toBe(current);
+      expect(provider.isLive(current)).toBe(true);
+      const accounted = await accountedTokens(rig.secrets, secretId);
+      expect(provider.live().filter((t) => !accounted.has(t))).toEqual([]);
+    } finally {
+      await rig.close();
+    }
+  });
+});
