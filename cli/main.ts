@@ -1,6 +1,11 @@
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { ProviderName } from '../lambdas/providers/catalog';
 import { adapterFor } from '../lambdas/providers/registry';
+import type { ProviderAdapter } from '../lambdas/providers/types';
+import { adminSecretReader } from '../lambdas/shared/admin-secret';
+import type { Inventory } from '../lib/inventory/schema';
 import { listEnvironments, loadEnvironment } from '../lib/inventory/load';
 import { secretsClientFor } from './aws';
 import { check } from './commands/check';
@@ -49,14 +54,44 @@ export async function runCli(argv: readonly string[], runtime: RuntimeDeps): Pro
   const program = new Command('tokenwarden');
   const depsFor = (cmd: Command): { deps: CliDeps; json: boolean } => {
     const g = cmd.optsWithGlobals<GlobalOptions & { env?: string }>();
+    // One client per environment and one adapter per provider for the whole run.
+    const clients = new Map<string, SecretsManagerClient>();
+    let lastClient: SecretsManagerClient | undefined;
+    const secrets = (inventory: Inventory): SecretsManagerClient => {
+      let client = clients.get(inventory.name);
+      if (!client) {
+        client = secretsClientFor(
+          inventory,
+          { local: g.local, ...(g.region ? { region: g.region } : {}) },
+          runtime.env,
+        );
+        clients.set(inventory.name, client);
+      }
+      lastClient = client;
+      return client;
+    };
+    // The oauth2 adapter authenticates introspection with the client secret held in the token's admin
+    // secret; a run works on one environment, whose client has been made by the time a token is verified.
+    const readAdminSecret = (name: string): Promise<string> => {
+      if (!lastClient) return Promise.reject(new Error(`no Secrets Manager client to read ${name} with`));
+      return adminSecretReader(lastClient)(name);
+    };
+    const adapters = new Map<ProviderName, ProviderAdapter>();
+    const cachedAdapterFor = (name: ProviderName): ProviderAdapter => {
+      let adapter = adapters.get(name);
+      if (!adapter) {
+        adapter = adapterFor(name, { readAdminSecret });
+        adapters.set(name, adapter);
+      }
+      return adapter;
+    };
     const deps: CliDeps = {
-      adapterFor,
+      adapterFor: cachedAdapterFor,
       ...runtime,
       inventoryDir: g.inventory,
       loadInventory: (env) => loadEnvironment(g.inventory, env),
       listEnvironments: () => listEnvironments(g.inventory),
-      secrets: (inventory) =>
-        secretsClientFor(inventory, { local: g.local, ...(g.region ? { region: g.region } : {}) }, runtime.env),
+      secrets,
     };
     return { deps, json: g.json };
   };

@@ -70,7 +70,7 @@ describe('tokenwarden check', () => {
     adapter(h, 'gitlab').fallback = { verdict: 'indeterminate', reason: 'HTTP 503' };
 
     expect(await h.run(['check', 'qa/gitlab-ci'])).toBe(3);
-    expect(h.stdout).toMatch(/verdict:\s+indeterminate: HTTP 503/);
+    expect(h.stdout).toMatch(/verdict:\s+indeterminate: could not verify \(HTTP 503\)/);
   });
 
   it('reports an adapter that throws as indeterminate, never invalid', async () => {
