@@ -186,6 +186,18 @@ describe('tokenwarden put', () => {
     expect(h.stderr).not.toContain('CANARY');
   });
 
+  it('says so when a rotation is in progress, since storing abandons it', async () => {
+    sm.on(DescribeSecretCommand).resolves({ VersionIdsToStages: { v1: ['AWSCURRENT'], v2: ['AWSPENDING'] } });
+    sm.on(PutSecretValueCommand).resolves({});
+    const h = harness({ stdin: 'rk_test_CANARY_pending' });
+
+    expect(await h.run(['put', 'qa/stripe-test', '--expires-at', '2027-03-01'])).toBe(0);
+    expect(h.stderr).toMatch(/rotation of qa\/stripe-test is in progress \(version v2 is AWSPENDING\).*abandons it/);
+    const stored = sm.commandCalls(PutSecretValueCommand)[0]?.args[0].input.SecretString;
+    expect(parseSecretValue(stored)).toMatchObject({ kind: 'ok', value: { v: 1, token: 'rk_test_CANARY_pending' } });
+    expect(h.stdout + h.stderr).not.toContain('CANARY');
+  });
+
   it('refuses an unverifiable value unless --force', async () => {
     sm.on(PutSecretValueCommand).resolves({});
     const h = harness({ stdin: 'rk_test_CANARY_x' });
