@@ -2,20 +2,8 @@ import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { ProviderName } from '../lambdas/providers/catalog';
-import { adapterFor } from '../lambdas/providers/registry';
 import type { ProviderAdapter } from '../lambdas/providers/types';
-import { adminSecretReader } from '../lambdas/shared/admin-secret';
 import type { Inventory } from '../lib/inventory/schema';
-import { listEnvironments, loadEnvironment } from '../lib/inventory/load';
-import { secretsClientFor } from './aws';
-import { check } from './commands/check';
-import { exec } from './commands/exec';
-import { inventoryDiff, inventoryValidate } from './commands/inventory';
-import { preflight } from './commands/preflight';
-import { put } from './commands/put';
-import { rotate } from './commands/rotate';
-import { scan } from './commands/scan';
-import { status } from './commands/status';
 import type { CliDeps } from './deps';
 import { CliError } from './errors';
 import { processRuntime, type RuntimeDeps } from './runtime';
@@ -52,8 +40,17 @@ const list = (text: string): string[] =>
 export async function runCli(argv: readonly string[], runtime: RuntimeDeps): Promise<number> {
   let code = 0;
   const program = new Command('tokenwarden');
-  const depsFor = (cmd: Command): { deps: CliDeps; json: boolean } => {
+  // Heavy modules (AWS SDK, provider adapters, secretlint) load only when a command runs, so --help and
+  // usage errors start fast.
+  const depsFor = async (cmd: Command): Promise<{ deps: CliDeps; json: boolean }> => {
     const g = cmd.optsWithGlobals<GlobalOptions & { env?: string }>();
+    const [{ secretsClientFor }, { adapterFor }, { adminSecretReader }, { listEnvironments, loadEnvironment }] =
+      await Promise.all([
+        import('./aws'),
+        import('../lambdas/providers/registry'),
+        import('../lambdas/shared/admin-secret'),
+        import('../lib/inventory/load'),
+      ]);
     // One client per environment and one adapter per provider for the whole run.
     const clients = new Map<string, SecretsManagerClient>();
     let lastClient: SecretsManagerClient | undefined;
@@ -118,8 +115,8 @@ export async function runCli(argv: readonly string[], runtime: RuntimeDeps): Pro
       '\nExamples:\n  tokenwarden status --env qa\n  tokenwarden status --env qa --json | jq \'.tokens[] | select(.severity != "ok")\'',
     )
     .action(async (opts: { env?: string }, cmd: Command) => {
-      const { deps, json } = depsFor(cmd);
-      code = await status({ ...opts, json }, deps);
+      const { deps, json } = await depsFor(cmd);
+      code = await (await import('./commands/status')).status({ ...opts, json }, deps);
     });
 
   program
@@ -132,8 +129,8 @@ export async function runCli(argv: readonly string[], runtime: RuntimeDeps): Pro
       '\nExamples:\n  tokenwarden check qa/gitlab-ci\n  tokenwarden check --env qa stripe-test --json',
     )
     .action(async (ref: string, opts: { env?: string }, cmd: Command) => {
-      const { deps, json } = depsFor(cmd);
-      code = await check(ref, { ...opts, json }, deps);
+      const { deps, json } = await depsFor(cmd);
+      code = await (await import('./commands/check')).check(ref, { ...opts, json }, deps);
     });
 
   program
@@ -148,10 +145,14 @@ export async function runCli(argv: readonly string[], runtime: RuntimeDeps): Pro
       '\nExamples:\n  tokenwarden rotate qa/gitlab-ci --wait\n  tokenwarden rotate --env qa orders-api',
     )
     .action(async (ref: string, opts: { env?: string; wait: boolean; timeout: string }, cmd: Command) => {
-      const { deps, json } = depsFor(cmd);
+      const { deps, json } = await depsFor(cmd);
       const timeoutMs = Number(opts.timeout) * 1000;
       if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new CliError('--timeout expects a number of seconds');
-      code = await rotate(ref, { ...(opts.env ? { env: opts.env } : {}), wait: opts.wait, timeoutMs, json }, deps);
+      code = await (await import('./commands/rotate')).rotate(
+        ref,
+        { ...(opts.env ? { env: opts.env } : {}), wait: opts.wait, timeoutMs, json },
+        deps,
+      );
     });
 
   program
@@ -174,8 +175,8 @@ export async function runCli(argv: readonly string[], runtime: RuntimeDeps): Pro
         opts: { env?: string; fromFile?: string; expiresAt?: string; force: boolean },
         cmd: Command,
       ) => {
-        const { deps, json } = depsFor(cmd);
-        code = await put(ref, { ...opts, extra: cmd.args.slice(1), json }, deps);
+        const { deps, json } = await depsFor(cmd);
+        code = await (await import('./commands/put')).put(ref, { ...opts, extra: cmd.args.slice(1), json }, deps);
       },
     );
 
@@ -197,8 +198,8 @@ export async function runCli(argv: readonly string[], runtime: RuntimeDeps): Pro
         opts: { env?: string; tokens: string; verify: boolean; allowUnverified: boolean },
         cmd: Command,
       ) => {
-        const { deps } = depsFor(cmd);
-        code = await exec(
+        const { deps } = await depsFor(cmd);
+        code = await (await import('./commands/exec')).exec(
           {
             ...(opts.env ? { env: opts.env } : {}),
             tokens: list(opts.tokens),
@@ -219,8 +220,8 @@ export async function runCli(argv: readonly string[], runtime: RuntimeDeps): Pro
     .option('--allow-unverified', 'exit 0 when a provider cannot be reached', false)
     .addHelpText('after', '\nExamples:\n  tokenwarden preflight --env qa --tokens gitlab-ci,stripe-test')
     .action(async (opts: { env?: string; tokens: string; allowUnverified: boolean }, cmd: Command) => {
-      const { deps, json } = depsFor(cmd);
-      code = await preflight(
+      const { deps, json } = await depsFor(cmd);
+      code = await (await import('./commands/preflight')).preflight(
         {
           ...(opts.env ? { env: opts.env } : {}),
           tokens: list(opts.tokens),
@@ -245,8 +246,8 @@ export async function runCli(argv: readonly string[], runtime: RuntimeDeps): Pro
     .option('--fail', 'exit 2 when anything is found', false)
     .addHelpText('after', '\nExamples:\n  tokenwarden scan --env qa --fail .\n  tokenwarden scan src test --json')
     .action(async (paths: string[], opts: { env?: string; fail: boolean }, cmd: Command) => {
-      const { deps, json } = depsFor(cmd);
-      code = await scan(paths, { ...opts, json }, deps);
+      const { deps, json } = await depsFor(cmd);
+      code = await (await import('./commands/scan')).scan(paths, { ...opts, json }, deps);
     });
 
   const inventory = program.command('inventory').description('check the inventory files');
@@ -256,8 +257,8 @@ export async function runCli(argv: readonly string[], runtime: RuntimeDeps): Pro
     .addOption(envOption())
     .addHelpText('after', '\nExamples:\n  tokenwarden inventory validate\n  tokenwarden inventory validate --env qa')
     .action(async (opts: { env?: string }, cmd: Command) => {
-      const { deps, json } = depsFor(cmd);
-      code = await inventoryValidate({ ...opts, json }, deps);
+      const { deps, json } = await depsFor(cmd);
+      code = await (await import('./commands/inventory')).inventoryValidate({ ...opts, json }, deps);
     });
   inventory
     .command('diff')
@@ -265,8 +266,8 @@ export async function runCli(argv: readonly string[], runtime: RuntimeDeps): Pro
     .addOption(envOption())
     .addHelpText('after', '\nExamples:\n  tokenwarden inventory diff --env qa')
     .action(async (opts: { env?: string }, cmd: Command) => {
-      const { deps, json } = depsFor(cmd);
-      code = await inventoryDiff({ ...opts, json }, deps);
+      const { deps, json } = await depsFor(cmd);
+      code = await (await import('./commands/inventory')).inventoryDiff({ ...opts, json }, deps);
     });
 
   try {
