@@ -1,9 +1,10 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
-import type { Document, Node } from 'yaml';
+import type { Document, Node, YAMLError } from 'yaml';
 import type { z } from 'zod';
 import { crossFieldIssues, type Inventory, InventorySchema, KNOWN_KEYS } from './schema';
+import { closest } from './suggest';
 
 /** One thing wrong with an inventory file, located precisely enough to fix without searching. */
 export interface InventoryProblem {
@@ -42,21 +43,21 @@ export function parseInventory(text: string, file: string): Inventory {
     return { line: pos.line, column: pos.col };
   };
   if (doc.errors.length > 0) {
-    throw new InventoryError(
-      doc.errors.map((e) => ({
-        file,
-        ...at(e.pos[0]),
-        field: '',
-        message: `YAML syntax: ${e.message.split('\n')[0]}`,
-      })),
-    );
+    throw new InventoryError(doc.errors.map((e) => ({ file, field: '', ...yamlProblem(e, text, at) })));
   }
   const raw: unknown = doc.toJS();
+  if (raw === null || raw === undefined || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new InventoryError([
+      { file, ...at(doc.contents?.range?.[0] ?? 0), field: '', message: topLevelProblem(raw) },
+    ]);
+  }
   const result = InventorySchema.safeParse(raw, { error: describeIssue });
   const problems = [
     ...(result.success ? [] : result.error.issues.flatMap((issue) => locate(issue, doc, file, at))),
     ...crossFieldIssues(raw).flatMap((issue) =>
-      locate({ ...issue, code: 'custom', input: undefined } as Issue, doc, file, at),
+      issue.atKey
+        ? locateKey(issue.path, issue.message, doc, file, at)
+        : locate({ ...issue, code: 'custom', input: undefined } as Issue, doc, file, at),
     ),
   ];
   if (!result.success || problems.length > 0) {
@@ -125,9 +126,14 @@ type Issue = z.core.$ZodIssue;
 function describeIssue(issue: z.core.$ZodRawIssue): string | undefined {
   if (issue.code === 'invalid_type') {
     if (issue.input === undefined) return 'is required';
-    return `expected ${issue.expected}, got ${describeValue(issue.input)}`;
+    const expected = { array: 'a list', object: 'a map', record: 'a map' }[issue.expected as string] ?? issue.expected;
+    return `expected ${expected}, got ${describeValue(issue.input)}`;
   }
   if (issue.code === 'too_small' && issue.origin === 'array') return `needs at least ${issue.minimum} item(s)`;
+  if (issue.code === 'too_small' && issue.origin === 'number')
+    return `must be at least ${issue.minimum}, got ${String(issue.input)}`;
+  if (issue.code === 'too_big' && issue.origin === 'number')
+    return `must be at most ${issue.maximum}, got ${String(issue.input)}`;
   if (issue.code === 'invalid_value') return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
   return undefined;
 }
@@ -136,8 +142,13 @@ function describeValue(value: unknown): string {
   if (value === null) return 'nothing (null)';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a map';
+  // Long strings are not echoed: a credential pasted into the wrong field must not reach logs or CI output.
+  if (typeof value === 'string' && value.length > MAX_ECHOED_CHARS) return `a string of ${value.length} characters`;
   return `${typeof value} ${JSON.stringify(value)}`;
 }
+
+/** Longest written value an error message repeats; longer ones are described by their length only. */
+const MAX_ECHOED_CHARS = 40;
 
 function locate(
   issue: Issue,
@@ -150,7 +161,7 @@ function locate(
     const parent = nodeAt(doc, path);
     return issue.keys.map((key) => {
       const keyNode = isMap(parent) ? parent.items.find((p) => isScalar(p.key) && p.key.value === key)?.key : undefined;
-      const suggestion = closest(key);
+      const suggestion = closest(key, KNOWN_KEYS);
       return {
         file,
         ...at((keyNode as Node | undefined)?.range?.[0] ?? parent?.range?.[0] ?? 0),
@@ -159,10 +170,74 @@ function locate(
       };
     });
   }
-  // A missing field has no node: point at the closest enclosing node that exists.
-  let node: Node | undefined;
-  for (let depth = path.length; depth >= 0 && !node; depth--) node = nodeAt(doc, path.slice(0, depth));
-  return [{ file, ...at(node?.range?.[0] ?? 0), field: formatPath(path), message: issue.message }];
+  // A missing field has no node: point at the closest enclosing node that exists, and say it is missing.
+  let node = nodeAt(doc, path);
+  const missing = node === undefined && !isExplicitNull(doc, path);
+  for (let depth = path.length - 1; depth >= 0 && !node; depth--) node = nodeAt(doc, path.slice(0, depth));
+  const message = missing && !issue.message.startsWith('is required') ? `is required: ${issue.message}` : issue.message;
+  return [{ file, ...at(node?.range?.[0] ?? 0), field: formatPath(path), message }];
+}
+
+/** A key written with no value (`owner:`) has a node (null scalar); it is "wrong type", not "missing". */
+function isExplicitNull(doc: Document, path: (string | number)[]): boolean {
+  return path.length > 0 && doc.hasIn(path);
+}
+
+/** Points at the key of `path` (for unknown keys), falling back to its map. */
+function locateKey(
+  path: (string | number)[],
+  message: string,
+  doc: Document,
+  file: string,
+  at: (offset: number) => { line: number; column: number },
+): InventoryProblem[] {
+  const parent = nodeAt(doc, path.slice(0, -1));
+  const key = path[path.length - 1];
+  const keyNode = isMap(parent) ? parent.items.find((p) => isScalar(p.key) && p.key.value === key)?.key : undefined;
+  return [
+    {
+      file,
+      ...at((keyNode as Node | undefined)?.range?.[0] ?? parent?.range?.[0] ?? 0),
+      field: formatPath(path),
+      message,
+    },
+  ];
+}
+
+/** The message for a file whose top level is not a map (empty, only comments, a list, a scalar). */
+function topLevelProblem(raw: unknown): string {
+  const wanted =
+    'an inventory is a map with at least name, account, region and tokens (see README.md "Inventory format")';
+  if (raw === null || raw === undefined) return `the file is empty; ${wanted}`;
+  return `expected a map at the top level, got ${describeValue(raw)}; ${wanted}`;
+}
+
+/** Locates and words a YAML parse error so the line shown is the one to fix. */
+function yamlProblem(
+  error: YAMLError,
+  text: string,
+  at: (offset: number) => { line: number; column: number },
+): { line: number; column: number; message: string } {
+  const first = error.message.split('\n')[0] ?? error.message;
+  // yaml reports an unclosed quote at the end of the file; the fix is where the quote was opened.
+  const quote = /^Missing closing (["'])quote/.exec(first)?.[1];
+  if (error.code === 'MISSING_CHAR' && quote) {
+    const opened = text.lastIndexOf(quote, error.pos[0] - 1);
+    if (opened >= 0)
+      return {
+        ...at(opened),
+        message: `YAML syntax: this ${quote}quoted${quote} string is never closed; add the closing ${quote}`,
+      };
+  }
+  if (error.code === 'DUPLICATE_KEY') {
+    const key = /^[^\s:#]+|^"[^"]*"|^'[^']*'/.exec(text.slice(error.pos[0]))?.[0];
+    if (key)
+      return {
+        ...at(error.pos[0]),
+        message: `YAML syntax: key ${key.replace(/^["']?(.*?)["']?$/, '"$1"')} appears twice in the same map; keep one`,
+      };
+  }
+  return { ...at(error.pos[0]), message: `YAML syntax: ${first}` };
 }
 
 function nodeAt(doc: Document, path: (string | number)[]): Node | undefined {
@@ -176,31 +251,4 @@ export function formatPath(path: readonly (string | number | symbol)[]): string 
     if (typeof part === 'number') return `${out}[${part}]`;
     return out ? `${out}.${String(part)}` : String(part);
   }, '');
-}
-
-function closest(key: string): string | undefined {
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const candidate of new Set(KNOWN_KEYS)) {
-    const d = editDistance(key.toLowerCase(), candidate.toLowerCase());
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length]!;
 }

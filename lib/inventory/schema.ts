@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { PROVIDER_NAMES, PROVIDERS, type ProviderName, canIssue, scopeProblem } from '../../lambdas/providers/catalog';
 import { PROVIDER_SETTINGS } from '../../lambdas/providers/settings';
-import { DURATION_HELP, parseDuration } from './duration';
+import { DURATION_HELP, formatDuration, parseDuration } from './duration';
+import { closest } from './suggest';
 
 /**
  * The inventory: one YAML file per environment (= one AWS account and region), the single list of
@@ -41,9 +42,13 @@ export const RotationSchema = z.union(
     z.strictObject({
       every: duration('the rotation interval')
         .refine((ms) => ms >= MIN_ROTATION_MS, {
-          error: 'rotates more often than Secrets Manager allows: the minimum interval is 4h',
+          error: (issue) =>
+            `rotates more often than Secrets Manager allows (got ${formatDuration(Number(issue.input))}): the minimum interval is 4h`,
         })
-        .refine((ms) => ms <= MAX_ROTATION_MS, { error: 'the maximum rotation interval is 1000d' }),
+        .refine((ms) => ms <= MAX_ROTATION_MS, {
+          error: (issue) =>
+            `rotates less often than Secrets Manager allows (got ${formatDuration(Number(issue.input))}): the maximum interval is 1000d`,
+        }),
       /** How long the previous token keeps working after a rotation, for CI jobs that already fetched it. */
       gracePeriod: duration('the grace period').default(3_600_000),
     }),
@@ -53,7 +58,13 @@ export const RotationSchema = z.union(
 
 export const TokenSchema = z.strictObject({
   name: name('a token name'),
-  provider: z.enum(PROVIDER_NAMES, { error: `expected one of the providers: ${PROVIDER_NAMES.join(', ')}` }),
+  provider: z.enum(PROVIDER_NAMES, {
+    error: (issue) => {
+      const suggestion = typeof issue.input === 'string' ? closest(issue.input, PROVIDER_NAMES) : undefined;
+      const list = `expected one of the providers: ${PROVIDER_NAMES.join(', ')}`;
+      return suggestion ? `unknown provider "${String(issue.input)}"; did you mean "${suggestion}"? ${list}` : list;
+    },
+  }),
   owner: z.string({ error: 'expected the owning team or Slack handle, e.g. "@qa-platform"' }).min(1),
   description: z.string().optional(),
   scopes: z.array(z.string({ error: 'expected a scope name' })).default([]),
@@ -74,7 +85,7 @@ export const TokenSchema = z.strictObject({
 
 const githubSub = z.strictObject({
   /** owner/repo */
-  repos: z.array(z.string().regex(/^[\w.-]+\/[\w.-]+$/, { error: 'expected owner/repo' })).min(1),
+  repos: z.array(z.string().regex(/^[\w.-]+\/[\w.-]+$/, { error: 'expected owner/repo, e.g. acme/web-app' })).min(1),
   branches: z.array(z.string().min(1)).default([]),
   environments: z.array(z.string().min(1)).default([]),
 });
@@ -97,7 +108,9 @@ export const CiConsumerSchema = z
     /** An existing role (Jenkins, Buildkite, ...) that is granted these tokens. */
     roleArn: z
       .string()
-      .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, { error: 'expected an IAM role ARN' })
+      .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, {
+        error: 'expected an IAM role ARN like arn:aws:iam::123456789012:role/ci-runner',
+      })
       .optional(),
     /** Reuse the account's existing OIDC provider instead of creating one. */
     oidcProviderArn: z
@@ -106,8 +119,15 @@ export const CiConsumerSchema = z
       .optional(),
     maxSession: duration('the maximum session').default(3_600_000),
   })
-  .refine((c) => [c.github, c.gitlab, c.roleArn].filter(Boolean).length === 1, {
-    error: 'give exactly one of github, gitlab or roleArn',
+  .superRefine((c, ctx) => {
+    const given = (['github', 'gitlab', 'roleArn'] as const).filter((kind) => c[kind] !== undefined);
+    if (given.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        input: c,
+        message: `give exactly one of github, gitlab or roleArn (the identity CI signs in with); ${given.length === 0 ? 'none is given' : `found ${given.join(' and ')}`}`,
+      });
+    }
   });
 
 export const InventorySchema = z
@@ -115,11 +135,23 @@ export const InventorySchema = z
     name: name('the environment name'),
     account: z
       .union([z.string(), z.number()], { error: 'expected the 12-digit AWS account id (quote it)' })
-      .transform(String)
-      .refine((text) => /^\d{12}$/.test(text), {
-        error: 'expected the 12-digit AWS account id, quoted: "123456789012"',
-      }),
-    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: 'expected an AWS region like eu-west-1' }),
+      .superRefine((value, ctx) => {
+        const text = String(value);
+        if (/^\d{12}$/.test(text)) return;
+        const got =
+          typeof value === 'number'
+            ? `got the number ${text} (${text.length} digits; quote it: YAML drops the leading zeros of unquoted numbers)`
+            : `got ${text.length} characters`;
+        ctx.addIssue({
+          code: 'custom',
+          input: value,
+          message: `expected the 12-digit AWS account id, quoted: "123456789012"; ${got}`,
+        });
+      })
+      .transform(String),
+    region: z
+      .string({ error: 'expected an AWS region like eu-west-1' })
+      .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: 'expected an AWS region like eu-west-1' }),
     probe: z
       .strictObject({
         every: duration('the probe interval').refine((ms) => ms >= 60_000, { error: 'probe at most once a minute' }),
@@ -145,7 +177,7 @@ export const InventorySchema = z
       .default({ emails: [] }),
     ci: z.array(CiConsumerSchema).default([]),
     tokens: z
-      .array(TokenSchema, { error: 'expected a list of tokens' })
+      .array(TokenSchema, { error: 'expected a list of tokens, each item starting with "- name:"' })
       .min(1, { error: 'declare at least one token' }),
   })
   // Validated: apply each provider's defaults (baseUrl, ...) so readers see the effective settings.
@@ -162,6 +194,8 @@ export const InventorySchema = z
 export interface CrossFieldIssue {
   readonly path: (string | number)[];
   readonly message: string;
+  /** Point at the key of `path` rather than its value (unknown keys). */
+  readonly atKey?: boolean;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -197,7 +231,10 @@ export function crossFieldIssues(raw: unknown): CrossFieldIssue[] {
     const warn = parseDuration(String(expiry['warnBefore'] ?? '14d'));
     const critical = parseDuration(String(expiry['criticalBefore'] ?? '3d'));
     if (warn !== undefined && critical !== undefined && critical >= warn) {
-      issues.push({ path: ['expiry', 'criticalBefore'], message: 'must be shorter than warnBefore' });
+      issues.push({
+        path: ['expiry', 'criticalBefore'],
+        message: `must be shorter than warnBefore (got criticalBefore ${formatDuration(critical)}, warnBefore ${formatDuration(warn)}): a token turns critical after it has been a warning`,
+      });
     }
   }
   const consumers = new Set<string>();
@@ -225,17 +262,36 @@ function tokenIssues(token: Record<string, unknown>, i: number): CrossFieldIssue
   if (typeof provider !== 'string' || !(PROVIDER_NAMES as readonly string[]).includes(provider)) return [];
   const name = provider as ProviderName;
   const issues: CrossFieldIssue[] = [];
+  const scopeRule = PROVIDERS[name].scopes;
   list(token['scopes']).forEach((scope, j) => {
     const problem = typeof scope === 'string' ? scopeProblem(name, scope) : undefined;
-    if (problem) issues.push({ path: ['tokens', i, 'scopes', j], message: problem });
+    if (!problem) return;
+    const suggestion = scopeRule.kind === 'list' ? closest(String(scope), scopeRule.values) : undefined;
+    issues.push({
+      path: ['tokens', i, 'scopes', j],
+      message: suggestion ? `${name} has no scope "${String(scope)}"; did you mean "${suggestion}"?` : problem,
+    });
   });
-  const settings = PROVIDER_SETTINGS[name].safeParse(token['settings'] ?? {});
-  if (!settings.success) {
+  const settingsSchema = PROVIDER_SETTINGS[name];
+  // Settings that are not a map at all are reported by the schema ("expected a map of provider settings").
+  const rawSettings = token['settings'] ?? {};
+  const settings = isRecord(rawSettings) ? settingsSchema.safeParse(rawSettings) : undefined;
+  if (settings && !settings.success && isRecord(rawSettings)) {
+    const known = Object.keys(settingsSchema.shape);
     for (const issue of settings.error.issues) {
-      issues.push({
-        path: ['tokens', i, 'settings', ...(issue.path as (string | number)[])],
-        message: settingsMessage(issue),
-      });
+      const path = ['tokens', i, 'settings', ...(issue.path as (string | number)[])];
+      if (issue.code === 'unrecognized_keys') {
+        for (const key of issue.keys) {
+          const suggestion = closest(key, known);
+          issues.push({
+            path: [...path, key],
+            atKey: true,
+            message: `unknown setting "${key}" for ${name}; ${suggestion ? `did you mean "${suggestion}"? ` : ''}${name} settings: ${known.join(', ')}`,
+          });
+        }
+      } else {
+        issues.push({ path, message: settingsMessage(issue, rawSettings) });
+      }
     }
   }
   if (token['rotation'] !== undefined && token['rotation'] !== 'manual') {
@@ -254,9 +310,13 @@ function tokenIssues(token: Record<string, unknown>, i: number): CrossFieldIssue
   return issues;
 }
 
-function settingsMessage(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return `unknown setting(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-  if (issue.code === 'invalid_type' && issue.input === undefined) return `is required: ${issue.message}`;
+/** zod leaves `input` out of reported issues, so "missing" is decided from the settings as written. */
+function settingsMessage(issue: z.core.$ZodIssue, settings: Record<string, unknown>): string {
+  const key = issue.path[0];
+  const missing = issue.path.length === 1 && typeof key === 'string' && settings[key] === undefined;
+  // zod's own wording ("Invalid input: expected string, received undefined") says less than "is required".
+  const generic = issue.message.startsWith('Invalid input');
+  if (missing) return generic ? 'is required' : `is required: ${issue.message}`;
   return issue.message;
 }
 

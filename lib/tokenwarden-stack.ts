@@ -1,0 +1,60 @@
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+import { EnvironmentKey } from './constructs/environment-key';
+import { FingerprintKey } from './constructs/fingerprint-key';
+import { ManagedToken } from './constructs/managed-token';
+import type { Inventory } from './inventory/schema';
+
+/** Props of {@link TokenPipelineStack}. */
+export interface TokenPipelineStackProps extends Omit<StackProps, 'env'> {
+  /** The validated inventory of one environment; the stack's only input. */
+  readonly inventory: Inventory;
+}
+
+/**
+ * Everything tokenwarden deploys into one environment (= one AWS account and region), derived from
+ * that environment's inventory file. Read top to bottom, it is the picture in ARCHITECTURE.md.
+ */
+export class TokenPipelineStack extends Stack {
+  public readonly inventory: Inventory;
+  /** The environment's KMS key; encrypts every secret below. */
+  public readonly key: kms.Key;
+  /** One per inventory token, by token name, in inventory order. */
+  public readonly tokens: ReadonlyMap<string, ManagedToken>;
+  /** The HMAC key the probe fingerprints token values with (duplicate detection). */
+  public readonly fingerprintKey: FingerprintKey;
+
+  /** @throws Error naming the stack when the inventory declares a token name twice */
+  public constructor(scope: Construct, id: string, props: TokenPipelineStackProps) {
+    const { inventory, ...stackProps } = props;
+    super(scope, id, {
+      description: `tokenwarden: API tokens of environment ${inventory.name} (inventory/${inventory.name}.yaml)`,
+      ...stackProps,
+      env: { account: inventory.account, region: inventory.region },
+    });
+    this.inventory = inventory;
+
+    this.key = new EnvironmentKey(this, 'EnvironmentKey', { env: inventory.name }).key;
+
+    const tokens = new Map<string, ManagedToken>();
+    for (const token of inventory.tokens) {
+      if (tokens.has(token.name)) {
+        throw new Error(`${this.node.path}: inventory.tokens: duplicate token name "${token.name}"`);
+      }
+      tokens.set(
+        token.name,
+        new ManagedToken(this, `Token-${token.name}`, { env: inventory.name, token, encryptionKey: this.key }),
+      );
+    }
+    this.tokens = tokens;
+
+    this.fingerprintKey = new FingerprintKey(this, 'FingerprintKey', { env: inventory.name, encryptionKey: this.key });
+
+    // Planned constructs plug in here, one line each, all fed from this.inventory / this.tokens / this.key
+    // (ARCHITECTURE.md): the rotation functions (one per provider in use, attached to rotatable tokens),
+    // the scheduled probe (reads this.tokens and this.fingerprintKey), the alert bus with Slack + SNS,
+    // and the CI access roles (token.grantRead per consumer). For example:
+    //   new CiAccess(this, 'CiAccess', { consumers: this.inventory.ci, tokens: this.tokens });
+  }
+}

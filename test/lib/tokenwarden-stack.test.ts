@@ -1,0 +1,123 @@
+import { lintSource } from '@secretlint/core';
+import { creator as recommended } from '@secretlint/secretlint-rule-preset-recommend';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import type { Inventory } from '../../lib/inventory/schema';
+import { TokenPipelineStack } from '../../lib/tokenwarden-stack';
+import { PLACEHOLDER_VALUE } from '../../lambdas/shared/secret-value';
+import { shippedInventory, testApp, tokenSpec, unacknowledgedNagFindings } from './helpers';
+
+/** secretlint's recommended rules (AWS, GitHub, GitLab, Slack, Stripe, SendGrid, private keys ...) over `text`. */
+async function secretFindings(text: string): Promise<string[]> {
+  const result = await lintSource({
+    source: { content: text, filePath: '/template.json', ext: '.json', contentType: 'text' },
+    options: {
+      config: { rules: [{ id: '@secretlint/secretlint-rule-preset-recommend', rule: recommended }] },
+      maskSecrets: true,
+      noPhysicFilePath: true,
+    },
+  });
+  return result.messages.map((m) => `${m.ruleId}: ${m.message}`);
+}
+
+function synth(inventory: Inventory): { stack: TokenPipelineStack; template: Template } {
+  const stack = new TokenPipelineStack(testApp(), `tokenwarden-${inventory.name}`, { inventory });
+  return { stack, template: Template.fromStack(stack) };
+}
+
+describe('TokenPipelineStack', () => {
+  describe.each(['qa', 'local'] as const)('with the shipped inventory/%s.yaml', (env) => {
+    const inventory = shippedInventory(env);
+    const { stack, template } = synth(inventory);
+
+    it('is bound to the inventory’s account and region', () => {
+      expect(stack.account).toBe(inventory.account);
+      expect(stack.region).toBe(inventory.region);
+    });
+
+    it('creates one secret per inventory token plus the fingerprint key', () => {
+      template.resourceCountIs('AWS::SecretsManager::Secret', inventory.tokens.length + 1);
+      for (const token of inventory.tokens) {
+        template.hasResourceProperties('AWS::SecretsManager::Secret', {
+          Name: `tokenwarden/${env}/${token.name}`,
+          // CDK sorts tags by key.
+          Tags: Match.arrayEquals([
+            { Key: 'tokenwarden:env', Value: env },
+            { Key: 'tokenwarden:managed', Value: 'true' },
+            { Key: 'tokenwarden:owner', Value: token.owner },
+            { Key: 'tokenwarden:provider', Value: token.provider },
+            { Key: 'tokenwarden:token', Value: token.name },
+          ]),
+        });
+      }
+      expect([...stack.tokens.keys()]).toEqual(inventory.tokens.map((t) => t.name));
+    });
+
+    it('encrypts every secret with the one environment key, which rotates', () => {
+      template.resourceCountIs('AWS::KMS::Key', 1);
+      template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+      template.hasResourceProperties('AWS::KMS::Alias', { AliasName: `alias/tokenwarden/${env}` });
+      const keyRef = { 'Fn::GetAtt': [Match.stringLikeRegexp('^EnvironmentKey'), 'Arn'] };
+      for (const secret of Object.values(template.findResources('AWS::SecretsManager::Secret'))) {
+        expect(secret.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^EnvironmentKey/), 'Arn'] });
+      }
+      template.hasResourceProperties('AWS::SecretsManager::Secret', { KmsKeyId: keyRef });
+    });
+
+    it('retains every secret and the key', () => {
+      for (const type of ['AWS::SecretsManager::Secret', 'AWS::KMS::Key']) {
+        const resources = Object.values(template.findResources(type));
+        expect(resources.length).toBeGreaterThan(0);
+        for (const resource of resources) {
+          expect(resource).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+        }
+      }
+    });
+
+    it('holds no secret value other than the placeholder', () => {
+      const secretStrings = Object.values(template.findResources('AWS::SecretsManager::Secret'))
+        .map((r) => r.Properties.SecretString)
+        .filter((s) => s !== undefined);
+      expect(secretStrings).toHaveLength(inventory.tokens.length);
+      expect(new Set(secretStrings)).toEqual(new Set([PLACEHOLDER_VALUE]));
+      const json = JSON.stringify(template.toJSON());
+      expect(json).toContain(JSON.stringify(PLACEHOLDER_VALUE).slice(1, -1));
+    });
+
+    it('passes a plaintext-secret scan (secretlint recommended rules)', async () => {
+      expect(await secretFindings(JSON.stringify(template.toJSON(), null, 2))).toEqual([]);
+    });
+
+    it('leaves no unacknowledged AwsSolutions finding', () => {
+      expect(unacknowledgedNagFindings(stack)).toEqual([]);
+    });
+  });
+
+  it('never puts a value seeded into the inventory description or settings into a secret value', () => {
+    // GIVEN a canary in every free-text field that reaches the template
+    const canary = 'CANARY-do-not-leak-7f3a';
+    const base = shippedInventory('qa');
+    const inventory: Inventory = {
+      ...base,
+      tokens: [tokenSpec({ description: `owner note ${canary}`, settings: { baseUrl: `https://x/${canary}` } })],
+    };
+    // WHEN
+    const { template } = synth(inventory);
+    // THEN the canary is only where it was written (the description), never in a SecretString
+    for (const secret of Object.values(template.findResources('AWS::SecretsManager::Secret'))) {
+      expect(String(secret.Properties.SecretString ?? '')).not.toContain(canary);
+    }
+    expect(JSON.stringify(template.toJSON())).not.toContain(`https://x/${canary}`);
+  });
+
+  it('has a plaintext scan that does catch a token-shaped value (so the scan above can fail)', async () => {
+    const canary = `glpat-${'a1B2c3D4e5F6g7H8i9J0'}`;
+    expect(await secretFindings(JSON.stringify({ SecretString: canary }))).not.toEqual([]);
+  });
+
+  it('throws naming the stack for a duplicate token name that bypassed the loader', () => {
+    const base = shippedInventory('qa');
+    const inventory: Inventory = { ...base, tokens: [tokenSpec(), tokenSpec()] };
+    expect(() => synth(inventory)).toThrow(/^tokenwarden-qa: inventory\.tokens: duplicate token name "gitlab-ci"$/);
+  });
+});
