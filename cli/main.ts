@@ -12,9 +12,10 @@ const EXIT_CODES = `
 Exit codes:
   0  ok
   1  usage or configuration error (bad arguments, invalid inventory, no region)
-  2  token problem: invalid, missing (not seeded) or expired
-  3  AWS or a provider unreachable, or access denied
-  exec returns its command's own exit code (128+n when a signal ended it)
+  2  token problem: invalid, missing (not seeded), expired, rotation failed, or not readable by the CI role;
+     scan --fail with findings
+  3  AWS or a provider unreachable (indeterminate), access denied, or the AWS session expired
+  exec returns its command's own exit code (128+n when a signal ended it, 127 when it is not found)
 
 Tokens are named <env>/<token> (qa/gitlab-ci) or <token> with --env qa (or TOKENWARDEN_ENV).
 With --local the CLI talks to the local stand-in on http://127.0.0.1:$TOKENWARDEN_AWS_PORT (default 47660);
