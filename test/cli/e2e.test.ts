@@ -7,6 +7,7 @@ import {
   CreateSecretCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
+  PutSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +24,9 @@ import { type AwsStandIn, startAwsStandIn } from '../../local/aws';
 import { createFakeGitlab, type FakeGitlab } from '../../local/providers/gitlab';
 import { FaultInjector, fakeListener, type RunningFake, serveOnLoopback } from '../../local/providers/http-fake';
 import { type FakeProviders, startFakeProviders } from '../../local/providers/server';
+import { type RunningOAuthServer, startOAuthServer } from '../../local/oauth-server';
+import { tokenContext } from '../../lambdas/providers/context';
+import { createOAuth2Adapter } from '../../lambdas/providers/oauth2-client-credentials';
 
 /**
  * The CLI end to end against the local stand-in (Secrets Manager on 127.0.0.1), the fake providers and
@@ -33,6 +37,7 @@ import { type FakeProviders, startFakeProviders } from '../../local/providers/se
 const ROTATION_LAMBDA = 'arn:aws:lambda:eu-west-1:000000000000:function:tokenwarden-qa-rotate-gitlab';
 const STRIPE_CANARY = 'rk_test_CANARYe2e0123456789abcdef';
 const STRIPE_WRONG = 'rk_test_CANARYwrong0123456789abcdef';
+const CLIENT_SECRET = 'CANARY-e2e-oauth-client-secret';
 
 interface Run {
   code: number;
@@ -48,7 +53,8 @@ describe('tokenwarden CLI end to end (local stand-in, fake providers, real adapt
   let sm: SecretsManagerClient;
   let dir: string;
   /** Every value the test handled; none may appear in any CLI output. */
-  const values: string[] = [STRIPE_CANARY, STRIPE_WRONG];
+  const values: string[] = [STRIPE_CANARY, STRIPE_WRONG, CLIENT_SECRET];
+  let oauth: RunningOAuthServer;
   const outputs: string[] = [];
 
   const cli = async (args: readonly string[], options: { stdin?: string } = {}): Promise<Run> => {
@@ -95,6 +101,7 @@ describe('tokenwarden CLI end to end (local stand-in, fake providers, real adapt
     providers = await startFakeProviders({ port: 0 });
     gitlab = createFakeGitlab();
     gitlabServer = await serveOnLoopback(fakeListener(gitlab.route, new FaultInjector()), 0);
+    oauth = await startOAuthServer({ port: 0, clients: [{ clientId: 'qa-client', clientSecret: CLIENT_SECRET }] });
     dir = mkdtempSync(join(tmpdir(), 'tw-e2e-'));
     writeFileSync(
       join(dir, 'qa.yaml'),
@@ -113,6 +120,15 @@ tokens:
     owner: "@payments-qa"
     rotation: manual
     settings: { baseUrl: ${providers.url}/stripe }
+  - name: orders-api
+    provider: oauth2-client-credentials
+    owner: "@orders-qa"
+    adminSecret: tokenwarden/qa/orders-client
+    rotation: { every: 1d }
+    settings:
+      clientId: qa-client
+      tokenUrl: ${oauth.tokenUrl}
+      introspectionUrl: ${oauth.introspectionUrl}
   - name: sendgrid-mail
     provider: sendgrid
     owner: "@qa-platform"
@@ -152,6 +168,8 @@ tokens:
     });
     await deploy({ name: 'gitlab-ci', provider: 'gitlab', owner: '@qa-platform' });
     await deploy({ name: 'stripe-test', provider: 'stripe', owner: '@payments-qa' });
+    await deploy({ name: 'orders-api', provider: 'oauth2-client-credentials', owner: '@orders-qa' });
+    await sm.send(new CreateSecretCommand({ Name: 'tokenwarden/qa/orders-client', SecretString: CLIENT_SECRET }));
     // Deployed once, since removed from the inventory.
     await deploy({ name: 'legacy-bot', provider: 'slack', owner: '@qa-platform' });
     await sm.send(
@@ -169,6 +187,7 @@ tokens:
     await aws?.close();
     await providers?.close();
     await gitlabServer?.close();
+    await oauth?.close();
   });
 
   it('status lists the deployed tokens, placeholders as missing, and declared-only ones as not deployed', async () => {
@@ -179,6 +198,7 @@ tokens:
     expect(Object.fromEntries(rows.map((r) => [r.token, r.state]))).toEqual({
       'gitlab-ci': 'missing',
       'stripe-test': 'missing',
+      'orders-api': 'missing',
       'legacy-bot': 'missing',
       'sendgrid-mail': 'not deployed',
     });
@@ -222,6 +242,30 @@ tokens:
     const body = JSON.parse(bad.stdout) as { state: string; provider_said: { verdict: string; status?: number } };
     expect(body.state).toBe('invalid');
     expect(body.provider_said).toMatchObject({ verdict: 'invalid', status: 401 });
+  });
+
+  it('check verifies an oauth2 token, reading the client secret from its admin secret in Secrets Manager', async () => {
+    const inventory = loadEnvironment(dir, 'qa');
+    const spec = inventory.tokens.find((t) => t.name === 'orders-api');
+    if (!spec) throw new Error('orders-api not in the inventory');
+    const issued = await createOAuth2Adapter({ readClientSecret: async () => CLIENT_SECRET }).issue?.({
+      ctx: tokenContext('qa', spec),
+      admin: CLIENT_SECRET,
+      idempotencyKey: 'e2e-seed',
+    });
+    if (!issued) throw new Error('the oauth2 adapter did not issue a token');
+    values.push(issued.token);
+    await sm.send(
+      new PutSecretValueCommand({ SecretId: secretNameFor('qa', 'orders-api'), SecretString: JSON.stringify(issued) }),
+    );
+
+    const run = await cli(['check', 'qa/orders-api', '--json']);
+
+    expect(run.code).toBe(0);
+    // Access tokens live an hour, so the model calls the token expiring (usable: exit 0), never invalid.
+    const body = JSON.parse(run.stdout) as { state: string; provider_said: { verdict: string } };
+    expect(body.provider_said.verdict).toBe('valid');
+    expect(['ok', 'expiring']).toContain(body.state);
   });
 
   it('rotate --wait drives a full rotation through the engine and names the new AWSCURRENT version', async () => {
