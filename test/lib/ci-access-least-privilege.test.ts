@@ -103,6 +103,15 @@ for (const env of ['qa', 'local'] as const) {
           expect(await decide('secretsmanager:GetSecretValue', fingerprint)).toBe<Decision>('ImplicitlyDenied');
         });
 
+        it('may not read the admin credentials its tokens are issued with', async () => {
+          const admins = inventory.tokens.flatMap((t) => (t.adminSecret ? [t.adminSecret] : []));
+          expect(admins.length).toBeGreaterThan(0);
+          for (const name of admins) {
+            const arn = `arn:aws:secretsmanager:${inventory.region}:${inventory.account}:secret:${name}-AbCdEf`;
+            expect(await decide('secretsmanager:GetSecretValue', arn), name).toBe<Decision>('ImplicitlyDenied');
+          }
+        });
+
         it('may call BatchGetSecretValue (no resource-level permissions exist for it)', async () => {
           expect(await decide('secretsmanager:BatchGetSecretValue', '*')).toBe<Decision>('Allowed');
         });
