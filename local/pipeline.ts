@@ -26,7 +26,7 @@ import { DEFAULT_PORTS, type LocalPorts, PORT_VARIABLES, portsFromEnv } from './
 import { PortInUseError } from './providers/http-fake';
 import { type FakeProviders, startFakeProviders } from './providers/server';
 import { seedLocal } from './seed';
-import { type SlackPost, type SlackSink, startSlackSink } from './slack-sink';
+import { type SlackPost, type SlackSink, slackPostAsText, startSlackSink } from './slack-sink';
 
 /**
  * The whole pipeline on 127.0.0.1, in one process: the AWS stand-in, the fake providers, the OAuth 2.0
@@ -113,6 +113,8 @@ export interface Pipeline {
   close(): Promise<void>;
 }
 
+const firstLine = (text: string): string => text.split('\n')[0] ?? '';
+
 /** Points an inventory file's default local URLs at the ports actually bound. */
 export function localizeInventoryText(text: string, urls: { providers: string; oauth: string }): string {
   return text
@@ -145,7 +147,9 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     for (const close of closers.reverse()) await close().catch(() => {});
   };
   try {
-    const slack = await bind('slack', ports.slack, () => startSlackSink(ports.slack));
+    const slack = await bind('slack', ports.slack, () =>
+      startSlackSink(ports.slack, (post) => print(`SLACK ${firstLine(slackPostAsText(post))}`)),
+    );
     closers.push(() => slack.running.close());
     const fakes = await bind('providers', ports.providers, () => startFakeProviders({ port: ports.providers }));
     closers.push(() => fakes.close());
@@ -193,8 +197,20 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       }
       return deps;
     };
+    // The stand-in invokes these as Secrets Manager invokes the rotation Lambdas; one line per rotation.
+    const invoke = async (provider: ProviderName, event: RotationEvent): Promise<void> => {
+      const name = event.SecretId.replace(/^arn:.*:secret:/, '').replace(/-[A-Za-z0-9]{6}$/, '');
+      try {
+        await rotate(event, depsOf(provider));
+        if (event.Step === 'createSecret') print(`ROTATE ${name}: new token issued (AWSPENDING)`);
+        if (event.Step === 'finishSecret') print(`ROTATE ${name}: new token is AWSCURRENT`);
+      } catch (error) {
+        print(`ROTATE ${name}: ${event.Step} failed (${error instanceof Error ? error.name : 'error'})`);
+        throw error;
+      }
+    };
     const functions = new Map<string, (event: RotationEvent) => Promise<void>>(
-      providers.map((p) => [localRotationFunctionArn(inventory, p), (event) => rotate(event, depsOf(p))]),
+      providers.map((p) => [localRotationFunctionArn(inventory, p), (event) => invoke(p, event)]),
     );
     const aws = await bind('aws', ports.aws, () =>
       startAwsStandIn({
