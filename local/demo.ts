@@ -36,8 +36,6 @@ export interface DemoOptions {
   readonly ports?: Partial<LocalPorts>;
   /** @default 'inventory' */
   readonly inventoryDir?: string;
-  /** Output of the CLI child process (`tokenwarden exec`). @default inherited stdout */
-  readonly childStdout?: (text: string) => void;
 }
 
 export interface DemoResult {
@@ -138,7 +136,6 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       ],
       {
         ...processRuntime(),
-        ...(options.childStdout ? { stdout: options.childStdout } : {}),
         stderr: (text) => {
           cliErr += text;
         },
@@ -146,6 +143,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       },
     );
     if (code !== 0) throw new DemoStepError('tokenwarden exec', `exit code ${code}: ${cliErr.trim().split('\n')[0]}`);
+    // The child exits 1 unless both variables are set; its own line goes to the inherited stdout.
     print('   ✓ the step got verified tokens in its environment only');
 
     // 4. Status.
