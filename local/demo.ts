@@ -51,7 +51,12 @@ const CI_TOKENS = ['gitlab-ci', 'stripe-test'];
 
 /** Runs the scenario; throws DemoStepError when a step's expected outcome did not happen. */
 export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
-  const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const sink = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const printed: string[] = [];
+  const print = (line: string) => {
+    printed.push(line);
+    sink(line);
+  };
   const pipeline = await startPipeline({
     ports: { aws: 0, providers: 0, oauth: 0, slack: 0, ...options.ports },
     ...(options.inventoryDir ? { inventoryDir: options.inventoryDir } : {}),
@@ -149,8 +154,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     // 4. Status.
     print('\n== 4. tokenwarden --local status');
     print(await renderStatusTable(pipeline));
+    const result = { tokenValues: await tokenValues(pipeline), alerts: alertTexts(pipeline) };
+    // Canary: no value the run handled may appear in what it printed or posted.
+    const seen = `${printed.join('\n')}\n${result.alerts.join('\n')}`;
+    const leaked = result.tokenValues.filter((v) => seen.includes(v)).length;
+    if (leaked > 0) throw new DemoStepError('canary', `${leaked} token value(s) appeared in the output or alerts`);
     print('demo passed');
-    return { tokenValues: await tokenValues(pipeline), alerts: alertTexts(pipeline) };
+    return result;
   } finally {
     await pipeline.close();
   }

@@ -25,6 +25,7 @@ import { DEFAULT_SCOPES, type RunningOAuthServer, startOAuthServer } from './oau
 import { DEFAULT_PORTS, type LocalPorts, PORT_VARIABLES, portsFromEnv } from './ports';
 import { PortInUseError } from './providers/http-fake';
 import { type FakeProviders, startFakeProviders } from './providers/server';
+import { type Scheduler, startScheduler } from './scheduler';
 import { seedLocal } from './seed';
 import { type SlackPost, type SlackSink, slackPostAsText, startSlackSink } from './slack-sink';
 
@@ -343,22 +344,15 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       await settle();
     }
 
-    let timer: NodeJS.Timeout | undefined;
+    let scheduler: Scheduler | undefined;
     if (options.schedule) {
-      const every = options.probeIntervalMs ?? inventory.probe.every;
-      let busy = false;
-      timer = setInterval(() => {
-        if (busy) return;
-        busy = true;
-        tick()
-          .catch((error: unknown) =>
-            print(`ERROR scheduler tick failed: ${error instanceof Error ? error.name : 'error'}`),
-          )
-          .finally(() => {
-            busy = false;
-          });
-      }, every);
-      closers.push(async () => clearInterval(timer));
+      scheduler = startScheduler({
+        everyMs: options.probeIntervalMs ?? inventory.probe.every,
+        tick,
+        onError: (error) => print(`ERROR scheduler tick failed (${error instanceof Error ? error.name : 'error'})`),
+      });
+      const running = scheduler;
+      closers.push(async () => running.stop());
     }
 
     return {
@@ -383,7 +377,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       tick,
       settle,
       close: async () => {
-        if (timer) clearInterval(timer);
+        scheduler?.stop();
         aws.secrets.stopRotations();
         await probing?.catch(() => undefined);
         await closeAll();

@@ -44,6 +44,11 @@ async function main(): Promise<number> {
   const stateFile = values['state-file'];
   mkdirSync(dirname(stateFile), { recursive: true });
 
+  // Listen from the start, so Ctrl-C during start-up also closes what is already running.
+  const stopRequested = new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
   const tty = process.stdout.isTTY === true;
   const recent: string[] = [];
   const print = (line: string) => {
@@ -111,11 +116,7 @@ async function main(): Promise<number> {
     }
   }
 
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await stopRequested;
   if (rotateTimer) clearTimeout(rotateTimer);
   print('stopping');
   await p.close();
