@@ -1,7 +1,11 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { runDemo } from '../../local/demo';
+import { deployLocal } from '../../local/deploy';
 import { LocalPortInUseError, localizeInventoryText, startPipeline } from '../../local/pipeline';
 
 describe('npm run demo (runDemo)', () => {
@@ -59,5 +63,32 @@ describe('startPipeline', () => {
     expect(localizeInventoryText(text, { providers: 'http://127.0.0.1:1', oauth: 'http://127.0.0.1:2' })).toBe(
       'a: http://127.0.0.1:1/gitlab\nb: http://127.0.0.1:2/token\nc: http://127.0.0.1:47663/x\n',
     );
+  });
+
+  it('restarts from its state file: deploy is idempotent, tokens are re-seeded and probe ok', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tokenwarden-state-'));
+    const stateFile = join(dir, 'state.json');
+    const ports = { aws: 0, providers: 0, oauth: 0, slack: 0 };
+    try {
+      const first = await startPipeline({ ports, stateFile });
+      await first.close();
+      expect(statSync(stateFile).mode & 0o777).toBe(0o600);
+      const second = await startPipeline({ ports, stateFile });
+      try {
+        const again = await deployLocal({
+          secrets: second.clients.secrets,
+          inventory: second.inventory,
+          adminSecrets: second.adminSecrets,
+        });
+        expect(again).toEqual({ created: [], rotationConfigured: [] });
+        const report = await second.probe();
+        expect(report.tokens.every((t) => t.state === 'ok')).toBe(true);
+        expect(second.slack.posts).toHaveLength(0);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
