@@ -180,8 +180,14 @@ export async function runProbe(deps: ProbeDeps): Promise<ProbeReport> {
       let verify: VerifyResult | undefined;
       let verified = false;
       if (value.kind === 'ok') {
+        // A new value (rotation, `tokenwarden put`) ends the backoff: the keyed fingerprint the last
+        // run stored differs from this value's. Without a fingerprint key, the time rule alone applies.
+        const storedFp = f.tags.get(TAG.fingerprint);
+        const currentFp = fingerprints.get(f.arn);
+        const valueChanged = storedFp !== undefined && currentFp !== undefined && storedFp !== currentFp;
         const backOff =
           previous?.state === 'invalid' &&
+          !valueChanged &&
           checkedAt !== undefined &&
           startedAt.getTime() - Date.parse(checkedAt) < reprobeAfter;
         if (backOff) {
