@@ -30,7 +30,7 @@ export interface HealthSettings {
   readonly criticalBefore: number;
   /** Rotatable tokens expiring within this are rotated at once. @default warnBefore / 2 */
   readonly healBefore?: number;
-  /** Consecutive indeterminate runs before the state becomes critical (and alerts). @default 3 */
+  /** Consecutive indeterminate runs before the state becomes a warning (and alerts). @default 3 */
   readonly indeterminateAlertAfter?: number;
   /** AWSPENDING without AWSCURRENT for longer than this is a failed or stuck rotation. @default 2 hours */
   readonly rotationStuckAfter?: number;
@@ -133,7 +133,7 @@ interface Finding {
  * Decisions worth knowing:
  * - `indeterminate` (timeout, 5xx, 429, DNS, unreadable secret) is never `invalid`. Before
  *   `indeterminateAlertAfter` consecutive runs its severity is `ok` (recorded, not alerted); at N it
- *   becomes critical, which changes the severity and so emits one alert.
+ *   becomes a warning, which changes the severity and so emits one alert.
  * - On a `valid` verdict, an adapter's `warnings` are findings (e.g. "Stripe live key in a QA
  *   environment": more access than a QA environment should hold): reported as `overscoped`,
  *   severity warning. Its `reason` is informational only.
@@ -179,7 +179,8 @@ export function assessHealth(input: HealthInput): HealthRecord {
     const alerting = indeterminateRuns >= alertAfter;
     findings.push({
       state: 'indeterminate',
-      severity: alerting ? 'critical' : 'ok',
+      // A warning, not critical: nobody knows the token is bad, only that it could not be checked.
+      severity: alerting ? 'warning' : 'ok',
       reason: `could not verify (${indeterminate})${alerting ? `, ${alertAfter} runs in a row` : ''}`,
     });
   }

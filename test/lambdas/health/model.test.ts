@@ -253,7 +253,7 @@ describe('assessHealth', () => {
   describe('indeterminate counting', () => {
     const unreachable: Partial<HealthInput> = { verify: { verdict: 'indeterminate', reason: 'timeout' } };
 
-    it('counts consecutive runs and becomes critical at N, never invalid', () => {
+    it('counts consecutive runs and becomes a warning at N, never invalid', () => {
       let previous: PreviousHealth | undefined = input().previous;
       const seen: string[] = [];
       for (let run = 0; run < 4; run++) {
@@ -267,7 +267,7 @@ describe('assessHealth', () => {
           indeterminateRuns: record.indeterminateRuns,
         };
       }
-      expect(seen).toEqual(['1:ok:false', '2:ok:false', '3:critical:true', '3:critical:false']);
+      expect(seen).toEqual(['1:ok:false', '2:ok:false', '3:warning:true', '3:warning:false']);
     });
 
     it('resets the count when the provider answers again', () => {

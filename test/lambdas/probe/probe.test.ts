@@ -144,9 +144,9 @@ describe('runProbe', () => {
       expect(states).toEqual([
         'indeterminate/ok',
         'indeterminate/ok',
-        'indeterminate/critical',
-        'indeterminate/critical',
-        'indeterminate/critical',
+        'indeterminate/warning',
+        'indeterminate/warning',
+        'indeterminate/warning',
       ]);
       const alerts = aws.details().filter((e) => e['severity'] === 'critical' || e['severity'] === 'warning');
       expect(alerts).toHaveLength(1);
