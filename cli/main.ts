@@ -1,16 +1,9 @@
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
-import { adapterFor } from '../lambdas/providers/registry';
-import { listEnvironments, loadEnvironment } from '../lib/inventory/load';
-import { secretsClientFor } from './aws';
-import { check } from './commands/check';
-import { exec } from './commands/exec';
-import { inventoryDiff, inventoryValidate } from './commands/inventory';
-import { preflight } from './commands/preflight';
-import { put } from './commands/put';
-import { rotate } from './commands/rotate';
-import { scan } from './commands/scan';
-import { status } from './commands/status';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { ProviderName } from '../lambdas/providers/catalog';
+import type { ProviderAdapter } from '../lambdas/providers/types';
+import type { Inventory } from '../lib/inventory/schema';
 import type { CliDeps } from './deps';
 import { CliError } from './errors';
 import { processRuntime, type RuntimeDeps } from './runtime';
@@ -19,9 +12,10 @@ const EXIT_CODES = `
 Exit codes:
   0  ok
   1  usage or configuration error (bad arguments, invalid inventory, no region)
-  2  token problem: invalid, missing (not seeded) or expired
-  3  AWS or a provider unreachable, or access denied
-  exec returns its command's own exit code (128+n when a signal ended it)
+  2  token problem: invalid, missing (not seeded), expired, rotation failed, or not readable by the CI role;
+     scan --fail with findings
+  3  AWS or a provider unreachable (indeterminate), access denied, or the AWS session expired
+  exec returns its command's own exit code (128+n when a signal ended it, 127 when it is not found)
 
 Tokens are named <env>/<token> (qa/gitlab-ci) or <token> with --env qa (or TOKENWARDEN_ENV).
 With --local the CLI talks to the local stand-in on http://127.0.0.1:$TOKENWARDEN_AWS_PORT (default 47660);
@@ -47,16 +41,55 @@ const list = (text: string): string[] =>
 export async function runCli(argv: readonly string[], runtime: RuntimeDeps): Promise<number> {
   let code = 0;
   const program = new Command('tokenwarden');
-  const depsFor = (cmd: Command): { deps: CliDeps; json: boolean } => {
+  // Heavy modules (AWS SDK, provider adapters, secretlint) load only when a command runs, so --help and
+  // usage errors start fast.
+  const depsFor = async (cmd: Command): Promise<{ deps: CliDeps; json: boolean }> => {
     const g = cmd.optsWithGlobals<GlobalOptions & { env?: string }>();
+    const [{ secretsClientFor }, { adapterFor }, { adminSecretReader }, { listEnvironments, loadEnvironment }] =
+      await Promise.all([
+        import('./aws'),
+        import('../lambdas/providers/registry'),
+        import('../lambdas/shared/admin-secret'),
+        import('../lib/inventory/load'),
+      ]);
+    // One client per environment and one adapter per provider for the whole run.
+    const clients = new Map<string, SecretsManagerClient>();
+    let lastClient: SecretsManagerClient | undefined;
+    const secrets = (inventory: Inventory): SecretsManagerClient => {
+      let client = clients.get(inventory.name);
+      if (!client) {
+        client = secretsClientFor(
+          inventory,
+          { local: g.local, ...(g.region ? { region: g.region } : {}) },
+          runtime.env,
+        );
+        clients.set(inventory.name, client);
+      }
+      lastClient = client;
+      return client;
+    };
+    // The oauth2 adapter authenticates introspection with the client secret held in the token's admin
+    // secret; a run works on one environment, whose client has been made by the time a token is verified.
+    const readAdminSecret = (name: string): Promise<string> => {
+      if (!lastClient) return Promise.reject(new Error(`no Secrets Manager client to read ${name} with`));
+      return adminSecretReader(lastClient)(name);
+    };
+    const adapters = new Map<ProviderName, ProviderAdapter>();
+    const cachedAdapterFor = (name: ProviderName): ProviderAdapter => {
+      let adapter = adapters.get(name);
+      if (!adapter) {
+        adapter = adapterFor(name, { readAdminSecret });
+        adapters.set(name, adapter);
+      }
+      return adapter;
+    };
     const deps: CliDeps = {
-      adapterFor,
+      adapterFor: cachedAdapterFor,
       ...runtime,
       inventoryDir: g.inventory,
       loadInventory: (env) => loadEnvironment(g.inventory, env),
       listEnvironments: () => listEnvironments(g.inventory),
-      secrets: (inventory) =>
-        secretsClientFor(inventory, { local: g.local, ...(g.region ? { region: g.region } : {}) }, runtime.env),
+      secrets,
     };
     return { deps, json: g.json };
   };
@@ -83,8 +116,8 @@ export async function runCli(argv: readonly string[], runtime: RuntimeDeps): Pro
       '\nExamples:\n  tokenwarden status --env qa\n  tokenwarden status --env qa --json | jq \'.tokens[] | select(.severity != "ok")\'',
     )
     .action(async (opts: { env?: string }, cmd: Command) => {
-      const { deps, json } = depsFor(cmd);
-      code = await status({ ...opts, json }, deps);
+      const { deps, json } = await depsFor(cmd);
+      code = await (await import('./commands/status')).status({ ...opts, json }, deps);
     });
 
   program
@@ -97,8 +130,8 @@ export async function runCli(argv: readonly string[], runtime: RuntimeDeps): Pro
       '\nExamples:\n  tokenwarden check qa/gitlab-ci\n  tokenwarden check --env qa stripe-test --json',
     )
     .action(async (ref: string, opts: { env?: string }, cmd: Command) => {
-      const { deps, json } = depsFor(cmd);
-      code = await check(ref, { ...opts, json }, deps);
+      const { deps, json } = await depsFor(cmd);
+      code = await (await import('./commands/check')).check(ref, { ...opts, json }, deps);
     });
 
   program
@@ -113,10 +146,14 @@ export async function runCli(argv: readonly string[], runtime: RuntimeDeps): Pro
       '\nExamples:\n  tokenwarden rotate qa/gitlab-ci --wait\n  tokenwarden rotate --env qa orders-api',
     )
     .action(async (ref: string, opts: { env?: string; wait: boolean; timeout: string }, cmd: Command) => {
-      const { deps, json } = depsFor(cmd);
+      const { deps, json } = await depsFor(cmd);
       const timeoutMs = Number(opts.timeout) * 1000;
       if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new CliError('--timeout expects a number of seconds');
-      code = await rotate(ref, { ...(opts.env ? { env: opts.env } : {}), wait: opts.wait, timeoutMs, json }, deps);
+      code = await (await import('./commands/rotate')).rotate(
+        ref,
+        { ...(opts.env ? { env: opts.env } : {}), wait: opts.wait, timeoutMs, json },
+        deps,
+      );
     });
 
   program
@@ -139,8 +176,8 @@ export async function runCli(argv: readonly string[], runtime: RuntimeDeps): Pro
         opts: { env?: string; fromFile?: string; expiresAt?: string; force: boolean },
         cmd: Command,
       ) => {
-        const { deps, json } = depsFor(cmd);
-        code = await put(ref, { ...opts, extra: cmd.args.slice(1), json }, deps);
+        const { deps, json } = await depsFor(cmd);
+        code = await (await import('./commands/put')).put(ref, { ...opts, extra: cmd.args.slice(1), json }, deps);
       },
     );
 
@@ -162,8 +199,8 @@ export async function runCli(argv: readonly string[], runtime: RuntimeDeps): Pro
         opts: { env?: string; tokens: string; verify: boolean; allowUnverified: boolean },
         cmd: Command,
       ) => {
-        const { deps } = depsFor(cmd);
-        code = await exec(
+        const { deps } = await depsFor(cmd);
+        code = await (await import('./commands/exec')).exec(
           {
             ...(opts.env ? { env: opts.env } : {}),
             tokens: list(opts.tokens),
@@ -184,8 +221,8 @@ export async function runCli(argv: readonly string[], runtime: RuntimeDeps): Pro
     .option('--allow-unverified', 'exit 0 when a provider cannot be reached', false)
     .addHelpText('after', '\nExamples:\n  tokenwarden preflight --env qa --tokens gitlab-ci,stripe-test')
     .action(async (opts: { env?: string; tokens: string; allowUnverified: boolean }, cmd: Command) => {
-      const { deps, json } = depsFor(cmd);
-      code = await preflight(
+      const { deps, json } = await depsFor(cmd);
+      code = await (await import('./commands/preflight')).preflight(
         {
           ...(opts.env ? { env: opts.env } : {}),
           tokens: list(opts.tokens),
@@ -210,8 +247,8 @@ export async function runCli(argv: readonly string[], runtime: RuntimeDeps): Pro
     .option('--fail', 'exit 2 when anything is found', false)
     .addHelpText('after', '\nExamples:\n  tokenwarden scan --env qa --fail .\n  tokenwarden scan src test --json')
     .action(async (paths: string[], opts: { env?: string; fail: boolean }, cmd: Command) => {
-      const { deps, json } = depsFor(cmd);
-      code = await scan(paths, { ...opts, json }, deps);
+      const { deps, json } = await depsFor(cmd);
+      code = await (await import('./commands/scan')).scan(paths, { ...opts, json }, deps);
     });
 
   const inventory = program.command('inventory').description('check the inventory files');
@@ -221,8 +258,8 @@ export async function runCli(argv: readonly string[], runtime: RuntimeDeps): Pro
     .addOption(envOption())
     .addHelpText('after', '\nExamples:\n  tokenwarden inventory validate\n  tokenwarden inventory validate --env qa')
     .action(async (opts: { env?: string }, cmd: Command) => {
-      const { deps, json } = depsFor(cmd);
-      code = await inventoryValidate({ ...opts, json }, deps);
+      const { deps, json } = await depsFor(cmd);
+      code = await (await import('./commands/inventory')).inventoryValidate({ ...opts, json }, deps);
     });
   inventory
     .command('diff')
@@ -230,8 +267,8 @@ export async function runCli(argv: readonly string[], runtime: RuntimeDeps): Pro
     .addOption(envOption())
     .addHelpText('after', '\nExamples:\n  tokenwarden inventory diff --env qa')
     .action(async (opts: { env?: string }, cmd: Command) => {
-      const { deps, json } = depsFor(cmd);
-      code = await inventoryDiff({ ...opts, json }, deps);
+      const { deps, json } = await depsFor(cmd);
+      code = await (await import('./commands/inventory')).inventoryDiff({ ...opts, json }, deps);
     });
 
   try {

@@ -1,6 +1,7 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
+import { CiAccess } from './constructs/ci-access';
 import { EnvironmentKey } from './constructs/environment-key';
 import { FingerprintKey } from './constructs/fingerprint-key';
 import { ManagedToken } from './constructs/managed-token';
@@ -56,5 +57,6 @@ export class TokenPipelineStack extends Stack {
     // the scheduled probe (reads this.tokens and this.fingerprintKey), the alert bus with Slack + SNS,
     // and the CI access roles (token.grantRead per consumer). For example:
     //   new CiAccess(this, 'CiAccess', { consumers: this.inventory.ci, tokens: this.tokens });
+    new CiAccess(this, 'CiAccess', { env: inventory.name, consumers: inventory.ci, tokens, key: this.key });
   }
 }

@@ -6,7 +6,9 @@ import type { CliDeps } from '../deps';
 import { CliError, EXIT } from '../errors';
 import { Output } from '../output';
 import { batchRead, findSpec, loadEnv } from '../tokens';
-import { type CheckState, checkVerdict, fixFor, severityOf } from '../verdict';
+import { fixFor } from '../verdict';
+import { assessForCli, exitCodeForState } from '../health';
+import type { HealthState, Severity } from '../../lambdas/health/states';
 import { verifySafely } from '../verify';
 
 export interface PreflightOptions {
@@ -24,7 +26,9 @@ export interface PreflightResult {
   readonly token: string;
   readonly spec: TokenSpec;
   /** `denied`: the caller's role may not read it. */
-  readonly state: CheckState | 'denied';
+  readonly state: HealthState | 'denied';
+  /** The health model's severity ('critical' for denied). */
+  readonly severity: Severity;
   readonly reason: string;
   readonly fix?: string;
   readonly expiresAt?: string;
@@ -57,6 +61,7 @@ export async function preflightTokens(
           token: spec.name,
           spec,
           state: 'missing',
+          severity: 'critical',
           reason: 'no secret deployed',
           fix: `deploy the stack for ${env} (cdk deploy -c env=${env})`,
         };
@@ -67,40 +72,50 @@ export async function preflightTokens(
             token: spec.name,
             spec,
             state: 'denied',
+            severity: 'critical',
             reason: `the role running this job may not read ${label}`,
             fix: `add ${spec.name} to this CI consumer's tokens in inventory/${env}.yaml and deploy`,
           };
         }
-        return { token: spec.name, spec, state: 'indeterminate', reason: `${read.code} reading the secret` };
+        return {
+          token: spec.name,
+          spec,
+          state: 'indeterminate',
+          severity: 'warning',
+          reason: `${read.code} reading the secret`,
+        };
       }
       const parsed = parseSecretValue(read.secretString);
       let verify: VerifyResult | undefined;
       if (parsed.kind === 'ok' && options.verify) {
         verify = await verifySafely(deps, spec, env, parsed.value, options.verifyTimeoutMs ?? 5000);
       }
-      const verdict = checkVerdict({
-        parsed,
-        ...(verify ? { verify } : {}),
-        ...(spec.expiresAt ? { declaredExpiresAt: spec.expiresAt } : {}),
+      const record = assessForCli({
+        inventory,
+        spec,
+        value: parsed,
+        verify,
+        secretName: secretNameFor(env, spec.name),
         now,
-        warnBeforeMs: inventory.expiry.warnBefore,
       });
-      // --no-verify: a readable, unexpired value counts as usable.
-      const state: CheckState =
-        !options.verify && verdict.state === 'indeterminate' && parsed.kind === 'ok' ? 'ok' : verdict.state;
+      const state = record.state;
       const fix =
         state === 'missing'
           ? `seed it: tokenwarden put ${label} < token.txt`
           : state === 'invalid' || state === 'expired'
             ? fixFor(spec.rotation === 'manual', label)
             : undefined;
+      const reason =
+        record.reasons.join('; ') ||
+        (options.verify ? (verify?.reason ?? 'the provider accepted the token') : 'not verified (--no-verify)');
       return {
         token: spec.name,
         spec,
         state,
-        reason: !options.verify && state === 'ok' ? 'not verified (--no-verify)' : verdict.reason,
+        severity: record.severity,
+        reason,
         ...(fix ? { fix } : {}),
-        ...(verdict.expiresAt ? { expiresAt: verdict.expiresAt } : {}),
+        ...(record.expiresAt ? { expiresAt: record.expiresAt } : {}),
         ...(parsed.kind === 'ok' ? { value: parsed.value } : {}),
       };
     }),
@@ -112,9 +127,9 @@ export async function preflightTokens(
 export function preflightExitCode(results: readonly PreflightResult[], allowUnverified: boolean): number {
   let code: number = EXIT.ok;
   for (const r of results) {
-    if (r.state === 'invalid' || r.state === 'missing' || r.state === 'expired' || r.state === 'denied')
-      return EXIT.token;
-    if (r.state === 'indeterminate' && !allowUnverified) code = EXIT.unreachable;
+    const stateCode = r.state === 'denied' ? EXIT.token : exitCodeForState(r.state);
+    if (stateCode === EXIT.token) return EXIT.token;
+    if (stateCode === EXIT.unreachable && !allowUnverified) code = EXIT.unreachable;
   }
   return code;
 }
@@ -128,8 +143,7 @@ export function reportPreflight(
 ): number {
   for (const r of results) {
     if (out.json) continue;
-    const severity = r.state === 'denied' ? 'critical' : severityOf(r.state);
-    const line = `${out.severity(severity, r.state.padEnd(13))} ${env}/${r.token}: ${r.reason} (owner ${r.spec.owner})${r.fix ? `; fix: ${r.fix}` : ''}`;
+    const line = `${out.severity(r.severity, r.state.padEnd(13))} ${env}/${r.token}: ${r.reason} (owner ${r.spec.owner})${r.fix ? `; fix: ${r.fix}` : ''}`;
     out.note(line);
   }
   if (out.json) {
@@ -138,6 +152,7 @@ export function reportPreflight(
       tokens: results.map((r) => ({
         token: r.token,
         state: r.state,
+        severity: r.severity,
         reason: r.reason,
         owner: r.spec.owner,
         ...(r.fix ? { fix: r.fix } : {}),

@@ -1,7 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { MAX_SECRET_BYTES, type TokenSecretValue, serializeSecretValue } from '../../lambdas/shared/secret-value';
+import {
+  DescribeSecretCommand,
+  PutSecretValueCommand,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import {
+  MAX_SECRET_BYTES,
+  parseSecretValue,
+  type TokenSecretValue,
+  serializeSecretValue,
+} from '../../lambdas/shared/secret-value';
 import { explainAwsError } from '../aws';
 import type { CliDeps } from '../deps';
 import { CliError, EXIT } from '../errors';
@@ -101,12 +110,23 @@ export async function put(ref: string, options: PutOptions, deps: CliDeps): Prom
     ...(expiresAt ? { expiresAt } : {}),
     ...(verify.scopes ? { scopes: verify.scopes } : {}),
   };
+  const serialized = serializeSecretValue(stored);
+  // What the probe and the engine will read back: refuse to store anything they would not parse as a token.
+  if (parseSecretValue(serialized).kind !== 'ok') throw new CliError(`${label}: the value cannot be stored as a token`);
+  const client = deps.secrets(token.inventory);
+  const pending = await rotationInProgress(client, token.secretName);
+  if (pending) {
+    // rotation-facts §7.9: a manual PutSecretValue during a rotation makes Secrets Manager abandon it.
+    out.note(
+      `note: a rotation of ${label} is in progress (version ${pending} is AWSPENDING); storing this value abandons it (RotationAbandoned)`,
+    );
+  }
   const versionId = randomUUID();
   try {
-    await deps.secrets(token.inventory).send(
+    await client.send(
       new PutSecretValueCommand({
         SecretId: token.secretName,
-        SecretString: serializeSecretValue(stored),
+        SecretString: serialized,
         // Idempotency key and the new version's id; default staging moves AWSCURRENT here.
         ClientRequestToken: versionId,
       }),
@@ -115,10 +135,33 @@ export async function put(ref: string, options: PutOptions, deps: CliDeps): Prom
     throw explainAwsError(error, `storing ${label}`);
   }
   if (out.json)
-    out.writeJson({ token: label, versionId, verdict: verify.verdict, ...(expiresAt ? { expiresAt } : {}) });
+    out.writeJson({
+      token: label,
+      versionId,
+      verdict: verify.verdict,
+      ...(expiresAt ? { expiresAt } : {}),
+      ...(pending ? { abandonedRotation: pending } : {}),
+    });
   else
     out.line(
       `stored ${label} as version ${versionId} (provider: ${verify.verdict}${verify.identity ? `, identity ${verify.identity}` : ''}${expiresAt ? `, expires ${expiresAt.slice(0, 10)}` : ''}); the previous value is AWSPREVIOUS`,
     );
   return 0;
+}
+
+/**
+ * The version a rotation is working on (AWSPENDING on a version that is not AWSCURRENT), or undefined.
+ * A secret that cannot be described is left to PutSecretValue to report.
+ */
+async function rotationInProgress(client: SecretsManagerClient, secretName: string): Promise<string | undefined> {
+  let stages: Record<string, string[]> | undefined;
+  try {
+    stages = (await client.send(new DescribeSecretCommand({ SecretId: secretName }))).VersionIdsToStages;
+  } catch {
+    return undefined;
+  }
+  for (const [version, labels] of Object.entries(stages ?? {})) {
+    if (labels.includes('AWSPENDING') && !labels.includes('AWSCURRENT')) return version;
+  }
+  return undefined;
 }

@@ -7,6 +7,21 @@ import { type HealthState, SEVERITY_RANK, type Severity } from './states';
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
+/**
+ * True when the token's scheduled rotation replaces it before it expires, so a near expiry is no
+ * finding: short-lived tokens (an OAuth access token living a day, rotated every 12 hours) would
+ * otherwise be "expiring" forever. The rotation may happen anywhere in its window: one hour for
+ * hour-based schedules, up to the end of the UTC day for day-based ones (rotation-facts §1.7).
+ */
+function rotatesBeforeExpiry(token: TokenSpec, secret: SecretFacts, expiresAt: string): boolean {
+  if (token.rotation === 'manual' || !canIssue(token.provider) || secret.rotationEnabled !== true) return false;
+  // Only Secrets Manager's own NextRotationDate counts: without it nothing promises a rotation.
+  const next = secret.nextRotationDate?.getTime();
+  if (next === undefined) return false;
+  const window = token.rotation.every % DAY === 0 ? DAY : HOUR;
+  return next + window < Date.parse(expiresAt);
+}
+
 /** The environment-wide thresholds the model applies (inventory `expiry` and `probe`). */
 export interface HealthSettings {
   /** Expiring within this → warning. */
@@ -15,7 +30,7 @@ export interface HealthSettings {
   readonly criticalBefore: number;
   /** Rotatable tokens expiring within this are rotated at once. @default warnBefore / 2 */
   readonly healBefore?: number;
-  /** Consecutive indeterminate runs before the state becomes critical (and alerts). @default 3 */
+  /** Consecutive indeterminate runs before the state becomes a warning (and alerts). @default 3 */
   readonly indeterminateAlertAfter?: number;
   /** AWSPENDING without AWSCURRENT for longer than this is a failed or stuck rotation. @default 2 hours */
   readonly rotationStuckAfter?: number;
@@ -118,7 +133,7 @@ interface Finding {
  * Decisions worth knowing:
  * - `indeterminate` (timeout, 5xx, 429, DNS, unreadable secret) is never `invalid`. Before
  *   `indeterminateAlertAfter` consecutive runs its severity is `ok` (recorded, not alerted); at N it
- *   becomes critical, which changes the severity and so emits one alert.
+ *   becomes a warning, which changes the severity and so emits one alert.
  * - On a `valid` verdict, an adapter's `warnings` are findings (e.g. "Stripe live key in a QA
  *   environment": more access than a QA environment should hold): reported as `overscoped`,
  *   severity warning. Its `reason` is informational only.
@@ -164,7 +179,8 @@ export function assessHealth(input: HealthInput): HealthRecord {
     const alerting = indeterminateRuns >= alertAfter;
     findings.push({
       state: 'indeterminate',
-      severity: alerting ? 'critical' : 'ok',
+      // A warning, not critical: nobody knows the token is bad, only that it could not be checked.
+      severity: alerting ? 'warning' : 'ok',
       reason: `could not verify (${indeterminate})${alerting ? `, ${alertAfter} runs in a row` : ''}`,
     });
   }
@@ -195,12 +211,13 @@ export function assessHealth(input: HealthInput): HealthRecord {
   const expiresAt = normalizeDate(verify?.expiresAt) ?? normalizeDate(storedExpiry) ?? normalizeDate(token.expiresAt);
   let daysLeft: number | undefined;
   let msLeft: number | undefined;
+  const coveredByRotation = expiresAt !== undefined && rotatesBeforeExpiry(token, secret, expiresAt);
   if (expiresAt !== undefined) {
     msLeft = Date.parse(expiresAt) - now.getTime();
     daysLeft = Math.floor(msLeft / DAY);
     if (msLeft <= 0) {
       findings.push({ state: 'expired', severity: 'critical', reason: `expired on ${expiresAt.slice(0, 10)}` });
-    } else if (msLeft <= settings.criticalBefore || msLeft <= settings.warnBefore) {
+    } else if (!coveredByRotation && (msLeft <= settings.criticalBefore || msLeft <= settings.warnBefore)) {
       findings.push({
         state: 'expiring',
         severity: msLeft <= settings.criticalBefore ? 'critical' : 'warning',
@@ -265,7 +282,7 @@ export function assessHealth(input: HealthInput): HealthRecord {
   const needsHeal =
     verify?.verdict === 'invalid' ||
     (msLeft !== undefined && msLeft <= 0) ||
-    (msLeft !== undefined && msLeft <= healBefore);
+    (msLeft !== undefined && msLeft <= healBefore && !coveredByRotation);
   const shouldHeal = healable && needsHeal && !pendingAlone;
 
   return {

@@ -104,6 +104,7 @@ interface Checked {
   readonly previous: ReturnType<typeof previousFromTags>;
   readonly verify: VerifyResult | undefined;
   readonly verified: boolean;
+  readonly fingerprint?: string;
 }
 
 const NO_ANSWER: StoredValue = { kind: 'unreadable', reason: 'no answer for this secret' };
@@ -147,13 +148,21 @@ export async function runProbe(deps: ProbeDeps): Promise<ProbeReport> {
   const reprobeAfter = deps.reprobeInvalidAfter ?? HOUR;
   const check = async (f: Found, valueRead: Promise<StoredValue>): Promise<Checked> => {
     const value = await valueRead;
+    const key = await fingerprintKeyRead;
+    // Keyed fingerprint of the current value; plaintexts are never compared.
+    const fp = key !== undefined && value.kind === 'ok' ? fingerprint(value.value.token, key) : undefined;
     const previous = previousFromTags(f.tags);
     const checkedAt = f.tags.get(TAG.checkedAt);
     let verify: VerifyResult | undefined;
     let verified = false;
     if (value.kind === 'ok') {
+      // A new value (rotation, `tokenwarden put`) ends the backoff: the keyed fingerprint the last
+      // run stored differs from this value's. Without a fingerprint key, the time rule alone applies.
+      const storedFp = f.tags.get(TAG.fingerprint);
+      const valueChanged = storedFp !== undefined && fp !== undefined && storedFp !== fp;
       const backOff =
         previous?.state === 'invalid' &&
+        !valueChanged &&
         checkedAt !== undefined &&
         startedAt.getTime() - Date.parse(checkedAt) < reprobeAfter;
       if (backOff) {
@@ -167,7 +176,7 @@ export async function runProbe(deps: ProbeDeps): Promise<ProbeReport> {
     if (verify?.verdict === 'indeterminate') {
       deps.metrics?.addMetric('ProviderErrors', 'Count', 1, { Provider: f.token.provider });
     }
-    return { f, value, previous, verify, verified };
+    return { f, value, previous, verify, verified, ...(fp !== undefined ? { fingerprint: fp } : {}) };
   };
 
   const byName = new Map(inventory.tokens.map((t) => [t.name, t]));
@@ -200,16 +209,13 @@ export async function runProbe(deps: ProbeDeps): Promise<ProbeReport> {
   const checked = await Promise.all(checks);
   const fingerprintKey = await fingerprintKeyRead;
 
-  // Keyed fingerprints across all managed secrets of the environment; plaintexts are never compared.
+  // Duplicate detection across all managed secrets of the environment, by keyed fingerprint.
   const fingerprints = new Map<string, string>();
   const holders = new Map<string, string[]>();
-  if (fingerprintKey !== undefined) {
-    for (const { f, value } of checked) {
-      if (value.kind !== 'ok') continue;
-      const fp = fingerprint(value.value.token, fingerprintKey);
-      fingerprints.set(f.arn, fp);
-      holders.set(fp, [...(holders.get(fp) ?? []), f.token.name]);
-    }
+  for (const { f, fingerprint: fp } of checked) {
+    if (fp === undefined) continue;
+    fingerprints.set(f.arn, fp);
+    holders.set(fp, [...(holders.get(fp) ?? []), f.token.name]);
   }
 
   const settings: HealthSettings = {

@@ -83,12 +83,17 @@ export const TokenSchema = z.strictObject({
     .optional(),
 });
 
-const githubSub = z.strictObject({
-  /** owner/repo */
-  repos: z.array(z.string().regex(/^[\w.-]+\/[\w.-]+$/, { error: 'expected owner/repo, e.g. acme/web-app' })).min(1),
-  branches: z.array(z.string().min(1)).default([]),
-  environments: z.array(z.string().min(1)).default([]),
-});
+const githubSub = z
+  .strictObject({
+    /** owner/repo */
+    repos: z.array(z.string().regex(/^[\w.-]+\/[\w.-]+$/, { error: 'expected owner/repo, e.g. acme/web-app' })).min(1),
+    branches: z.array(z.string().min(1)).default([]),
+    environments: z.array(z.string().min(1)).default([]),
+  })
+  // An empty list would trust every branch and pull request of the repos: the role must be pinned.
+  .refine((g) => g.branches.length + g.environments.length > 0, {
+    error: 'list at least one branch or environment the role trusts (e.g. branches: [main]); any ref is never trusted',
+  });
 
 const gitlabSub = z.strictObject({
   /** Issuer of the CI ID tokens. @default https://gitlab.com */
@@ -96,7 +101,9 @@ const gitlabSub = z.strictObject({
   projects: z
     .array(z.string().regex(/^[\w.-]+(\/[\w.-]+)+$/, { error: 'expected a project path like group/project' }))
     .min(1),
-  refs: z.array(z.string().min(1)).default([]),
+  refs: z
+    .array(z.string().min(1), { error: 'expected the branches the role trusts, e.g. refs: [main]' })
+    .min(1, { error: 'list at least one branch the role trusts (e.g. refs: [main]); any ref is never trusted' }),
 });
 
 export const CiConsumerSchema = z

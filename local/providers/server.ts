@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createDatadogFake } from './datadog';
 import { createGenericHttpFake } from './generic-http';
 import { createGithubFake } from './github';
+import { createFakeGitlab } from './gitlab';
 import { FaultInjector, fakeListener, serveOnLoopback } from './http-fake';
 import type { FakeRoute } from './http-fake';
 import { createSendgridFake } from './sendgrid';
@@ -25,7 +26,11 @@ export const FAKE_FACTORIES = {
   slack: createSlackFake,
   http: createGenericHttpFake,
   github: createGithubFake,
-  // gitlab: createGitlabFake, // from './gitlab' (written by the gitlab helper)
+  // The GitLab fake is its own state object (tokens, seed, revoke, stats).
+  gitlab: () => {
+    const fake = createFakeGitlab();
+    return { route: fake.route, state: fake };
+  },
 } as const satisfies Record<string, () => { route: FakeRoute; state: unknown }>;
 
 type FakeName = keyof typeof FAKE_FACTORIES;

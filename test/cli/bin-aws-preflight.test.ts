@@ -5,7 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { explainAwsError, localEndpoint, secretsClientFor } from '../../cli/aws';
 import { parseTokenRef } from '../../cli/tokens';
-import { checkVerdict, severityOf } from '../../cli/verdict';
+import { assessForCli, exitCodeForState } from '../../cli/health';
 import { parseInventory } from '../../lib/inventory/load';
 import { NOW, QA_INVENTORY, adapter, harness, stored } from './harness';
 
@@ -39,7 +39,7 @@ describe('tokenwarden preflight', () => {
     const h = harness();
 
     expect(await h.run(['preflight', '--env', 'qa', '--tokens', 'gitlab-ci'])).toBe(0);
-    expect(h.stderr).toMatch(/expiring\s+qa\/gitlab-ci: expires in 3 day/);
+    expect(h.stderr).toMatch(/expiring\s+qa\/gitlab-ci: expires on 2026-11-26 \(2 days left\)/);
   });
 
   it('exits 2 for an expired token with owner and fix, in --json too', async () => {
@@ -127,31 +127,45 @@ describe('parseTokenRef', () => {
   });
 });
 
-describe('checkVerdict', () => {
-  const base = { now: NOW, warnBeforeMs: 14 * 86_400_000 };
+describe('assessForCli (the health model, as check and preflight use it)', () => {
+  const inventory = parseInventory(QA_INVENTORY, 'qa.yaml');
+  const spec = inventory.tokens.find((t) => t.name === 'stripe-test')!;
   const ok = { kind: 'ok', value: { v: 1, token: 't', issuedAt: '2026-11-01T00:00:00Z' } } as const;
-
-  it('never calls an unreachable provider invalid', () => {
-    expect(checkVerdict({ ...base, parsed: ok, verify: { verdict: 'indeterminate' } }).state).toBe('indeterminate');
-  });
-
-  it("lets the provider's expiry win over the stored and declared ones", () => {
-    const verdict = checkVerdict({
-      ...base,
-      parsed: { kind: 'ok', value: { ...ok.value, expiresAt: '2026-11-01T00:00:00Z' } },
-      verify: { verdict: 'valid', expiresAt: '2027-06-01T00:00:00Z' },
-      declaredExpiresAt: '2026-11-02',
+  const judge = (over: Partial<Parameters<typeof assessForCli>[0]>) =>
+    assessForCli({
+      inventory,
+      spec,
+      value: ok,
+      verify: undefined,
+      secretName: 'tokenwarden/qa/stripe-test',
+      now: NOW,
+      ...over,
     });
-    expect(verdict).toMatchObject({ state: 'ok', expiresAt: '2027-06-01T00:00:00Z' });
+
+  it('never calls an unreachable provider invalid, and exits 3 for it', () => {
+    const record = judge({ verify: { verdict: 'indeterminate', reason: 'HTTP 503' } });
+    expect(record.state).toBe('indeterminate');
+    expect(exitCodeForState(record.state)).toBe(3);
   });
 
-  it('maps missing, invalid and expired to critical and expiring to warning', () => {
-    expect(['missing', 'invalid', 'expired', 'expiring', 'ok'].map((s) => severityOf(s as 'ok'))).toEqual([
-      'critical',
-      'critical',
-      'critical',
-      'warning',
-      'ok',
-    ]);
+  it("lets the provider's expiry win over the stored one", () => {
+    const record = judge({
+      value: { kind: 'ok', value: { ...ok.value, expiresAt: '2026-11-01T00:00:00Z' } },
+      verify: { verdict: 'valid', expiresAt: '2027-06-01T00:00:00Z' },
+    });
+    expect(record).toMatchObject({ state: 'ok', severity: 'ok', expiresAt: '2027-06-01T00:00:00.000Z' });
+  });
+
+  it("takes the model's severities and exit codes: missing/invalid/expired exit 2, expiring exits 0", () => {
+    expect(judge({ value: { kind: 'missing' } })).toMatchObject({ state: 'missing', severity: 'critical' });
+    expect(judge({ verify: { verdict: 'invalid', reason: '401' } })).toMatchObject({
+      state: 'invalid',
+      severity: 'critical',
+    });
+    const soon = judge({ verify: { verdict: 'valid', expiresAt: '2026-12-01T00:00:00Z' } });
+    expect(soon).toMatchObject({ state: 'expiring', severity: 'warning' });
+    expect(
+      ['missing', 'invalid', 'expired', 'rotation-failed', 'expiring', 'ok'].map((s) => exitCodeForState(s as 'ok')),
+    ).toEqual([2, 2, 2, 2, 0, 0]);
   });
 });

@@ -70,7 +70,7 @@ describe('tokenwarden check', () => {
     adapter(h, 'gitlab').fallback = { verdict: 'indeterminate', reason: 'HTTP 503' };
 
     expect(await h.run(['check', 'qa/gitlab-ci'])).toBe(3);
-    expect(h.stdout).toMatch(/verdict:\s+indeterminate: HTTP 503/);
+    expect(h.stdout).toMatch(/verdict:\s+indeterminate: could not verify \(HTTP 503\)/);
   });
 
   it('reports an adapter that throws as indeterminate, never invalid', async () => {
@@ -184,6 +184,18 @@ describe('tokenwarden put', () => {
     expect(await h.run(['put', 'qa/stripe-test', '--expires-at', '2027-03-01'])).toBe(2);
     expect(sm).not.toHaveReceivedCommand(PutSecretValueCommand);
     expect(h.stderr).not.toContain('CANARY');
+  });
+
+  it('says so when a rotation is in progress, since storing abandons it', async () => {
+    sm.on(DescribeSecretCommand).resolves({ VersionIdsToStages: { v1: ['AWSCURRENT'], v2: ['AWSPENDING'] } });
+    sm.on(PutSecretValueCommand).resolves({});
+    const h = harness({ stdin: 'rk_test_CANARY_pending' });
+
+    expect(await h.run(['put', 'qa/stripe-test', '--expires-at', '2027-03-01'])).toBe(0);
+    expect(h.stderr).toMatch(/rotation of qa\/stripe-test is in progress \(version v2 is AWSPENDING\).*abandons it/);
+    const stored = sm.commandCalls(PutSecretValueCommand)[0]?.args[0].input.SecretString;
+    expect(parseSecretValue(stored)).toMatchObject({ kind: 'ok', value: { v: 1, token: 'rk_test_CANARY_pending' } });
+    expect(h.stdout + h.stderr).not.toContain('CANARY');
   });
 
   it('refuses an unverifiable value unless --force', async () => {

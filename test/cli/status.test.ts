@@ -6,7 +6,14 @@ import { harness } from './harness';
 
 const sm = mockClient(SecretsManagerClient);
 
+const SEVERITY: Record<string, string> = { ok: 'ok', expiring: 'warning', invalid: 'critical' };
+
+/** A ListSecrets entry with the tags the probe writes (status, severity, since) when a status is given. */
 function entry(token: string, provider: string, extra: Record<string, string>) {
+  const status = extra[TAG.status];
+  if (status !== undefined) {
+    extra = { [TAG.severity]: SEVERITY[status] ?? 'warning', [TAG.since]: '2026-11-20T00:00:00Z', ...extra };
+  }
   return {
     Name: `tokenwarden/qa/${token}`,
     Tags: Object.entries({ ...tokenTags('qa', { name: token, provider, owner: '@qa-platform' }), ...extra }).map(

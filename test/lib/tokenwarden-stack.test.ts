@@ -99,6 +99,7 @@ describe('TokenPipelineStack', () => {
     const base = shippedInventory('qa');
     const inventory: Inventory = {
       ...base,
+      ci: [], // qa's CI consumers name tokens this one-token inventory does not declare
       tokens: [tokenSpec({ description: `owner note ${canary}`, settings: { baseUrl: `https://x/${canary}` } })],
     };
     // WHEN

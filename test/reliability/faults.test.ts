@@ -310,7 +310,7 @@ suite('faults: provider errors, through the real http adapter and the fake provi
     },
   );
 
-  it('an indeterminate streak alerts after indeterminateAlertAfter runs (critical), still not invalid', async () => {
+  it('an indeterminate streak alerts after indeterminateAlertAfter runs (warning), still not invalid', async () => {
     const streak: ProbeDeps = {
       ...deps,
       inventory: { ...inventory, probe: { ...inventory.probe, indeterminateAlertAfter: 2 } },
@@ -320,6 +320,6 @@ suite('faults: provider errors, through the real http adapter and the fake provi
     const first = await runProbe(streak);
     const second = await runProbe(streak);
     expect(first.tokens[0]).toMatchObject({ state: 'indeterminate', severity: 'ok' });
-    expect(second.tokens[0]).toMatchObject({ state: 'indeterminate', severity: 'critical', event: 'changed' });
+    expect(second.tokens[0]).toMatchObject({ state: 'indeterminate', severity: 'warning', event: 'changed' });
   });
 });

@@ -208,10 +208,52 @@ describe('assessHealth', () => {
     });
   });
 
+  describe('expiry covered by rotation', () => {
+    const oauth: TokenSpec = {
+      name: 'orders-api',
+      provider: 'oauth2-client-credentials',
+      owner: '@orders-team',
+      scopes: [],
+      rotation: { every: 12 * 3_600_000, gracePeriod: 1_800_000 },
+      settings: {},
+    };
+    const shortLived = (nextRotationInHours: number): Partial<HealthInput> => ({
+      token: oauth,
+      secret: {
+        arn: 'a',
+        rotationEnabled: true,
+        nextRotationDate: new Date(NOW.getTime() + nextRotationInHours * 3_600_000),
+      },
+      verify: { verdict: 'valid', expiresAt: inDays(1) },
+    });
+
+    it('is ok when the scheduled rotation replaces a short-lived token before it expires', () => {
+      const record = assessHealth(input(shortLived(6)));
+      expect(record).toMatchObject({ state: 'ok', severity: 'ok', shouldHeal: false });
+    });
+
+    it('is expiring when the rotation window ends after the expiry', () => {
+      const record = assessHealth(input(shortLived(23.5)));
+      expect(record).toMatchObject({ state: 'expiring', severity: 'critical', shouldHeal: true });
+    });
+
+    it('does not count on a rotation Secrets Manager has not scheduled', () => {
+      const record = assessHealth(input({ ...shortLived(6), secret: { arn: 'a', rotationEnabled: true } }));
+      expect(record.state).toBe('expiring');
+    });
+
+    it('never applies to manual tokens', () => {
+      const record = assessHealth(
+        input({ ...shortLived(6), token: { ...stripe }, verify: { verdict: 'valid', expiresAt: inDays(1) } }),
+      );
+      expect(record.state).toBe('expiring');
+    });
+  });
+
   describe('indeterminate counting', () => {
     const unreachable: Partial<HealthInput> = { verify: { verdict: 'indeterminate', reason: 'timeout' } };
 
-    it('counts consecutive runs and becomes critical at N, never invalid', () => {
+    it('counts consecutive runs and becomes a warning at N, never invalid', () => {
       let previous: PreviousHealth | undefined = input().previous;
       const seen: string[] = [];
       for (let run = 0; run < 4; run++) {
@@ -225,7 +267,7 @@ describe('assessHealth', () => {
           indeterminateRuns: record.indeterminateRuns,
         };
       }
-      expect(seen).toEqual(['1:ok:false', '2:ok:false', '3:critical:true', '3:critical:false']);
+      expect(seen).toEqual(['1:ok:false', '2:ok:false', '3:warning:true', '3:warning:false']);
     });
 
     it('resets the count when the provider answers again', () => {

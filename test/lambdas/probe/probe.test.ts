@@ -144,9 +144,9 @@ describe('runProbe', () => {
       expect(states).toEqual([
         'indeterminate/ok',
         'indeterminate/ok',
-        'indeterminate/critical',
-        'indeterminate/critical',
-        'indeterminate/critical',
+        'indeterminate/warning',
+        'indeterminate/warning',
+        'indeterminate/warning',
       ]);
       const alerts = aws.details().filter((e) => e['severity'] === 'critical' || e['severity'] === 'warning');
       expect(alerts).toHaveLength(1);
@@ -305,6 +305,20 @@ describe('runProbe', () => {
       await runProbe(d);
       expect(aws.calls(RotateSecretCommand)).toBe(1);
       expect(adapter('gitlab').calls).toBe(1);
+    });
+
+    it('ends the invalid backoff as soon as the value changes (a healing rotation or a put)', async () => {
+      const token = gitlabToken('gitlab-ci');
+      const secret = aws.addToken(token, tokenValue(canary('old')));
+      adapter('gitlab').answers.set(canary('old'), { verdict: 'invalid' });
+      const d = deps([token]);
+      await runProbe(d);
+      secret.value = tokenValue(canary('new'));
+      adapter('gitlab').answers.set(canary('new'), { verdict: 'valid' });
+      later(60_000);
+      const report = await runProbe(d);
+      expect(adapter('gitlab').calls).toBe(2);
+      expect(report.tokens[0]).toMatchObject({ state: 'ok', changed: true });
     });
 
     it('does not rotate while a rotation is in progress', async () => {
