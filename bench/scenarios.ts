@@ -171,9 +171,7 @@ export async function benchRotation(latencyMs: number, runs = 5): Promise<Rotati
       adapterFor: () => adapter,
       inventory,
       readAdminSecret: async () => 'bench-admin-secret',
-      logger: process.env.TW_DEBUG
-        ? { ...silentLog, warn: console.error, error: console.error, info: console.error }
-        : silentLog,
+      logger: silentLog,
       clock: () => new Date(),
       sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     };

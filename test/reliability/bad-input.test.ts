@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe as suite, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientsFor, inventoryOf, RequestCounter, seedStandIn } from '../../bench/fixtures';
 import { runCli } from '../../cli/main';
 import type { RuntimeDeps } from '../../cli/runtime';
@@ -17,7 +17,7 @@ import type { ProviderAdapter } from '../../lambdas/providers/types';
 import { secretNameFor, tokenTags } from '../../lambdas/shared/names';
 import { MAX_SECRET_BYTES } from '../../lambdas/shared/secret-value';
 import { HOUR, inventoryWith, recordingLog } from '../support/rotation-fixtures';
-import { describe, rotateOnce, startRotationRig, tokenAt } from './harness';
+import { describeSecret, rotateOnce, startRotationRig, tokenAt } from './harness';
 
 const CORPUS = join('test', 'fixtures', 'inventory');
 
@@ -50,7 +50,7 @@ async function cli(args: string[], awsPort: number, stdin = ''): Promise<{ code:
   return { code, output };
 }
 
-suite('bad input: the malformed inventory corpus through the CLI', () => {
+describe('bad input: the malformed inventory corpus through the CLI', () => {
   const counter = new RequestCounter();
   let aws: AwsStandIn;
   beforeAll(async () => {
@@ -89,7 +89,7 @@ suite('bad input: the malformed inventory corpus through the CLI', () => {
   });
 });
 
-suite('bad input: malformed secret values', () => {
+describe('bad input: malformed secret values', () => {
   const VALUES: Record<string, string> = {
     'not-json': 'tw-CANARY-plain-text-token',
     'not-an-object': '["tw-CANARY-in-an-array"]',
@@ -204,7 +204,7 @@ function hostile(): Promise<RunningFake> {
   }, 0);
 }
 
-suite('bad input: hostile provider responses', () => {
+describe('bad input: hostile provider responses', () => {
   let server: RunningFake;
   const http = { timeoutMs: 2000, retries: 0, baseDelayMs: 1 };
   beforeAll(async () => {
@@ -256,7 +256,7 @@ suite('bad input: hostile provider responses', () => {
         const stored = rig.aws.secrets.snapshot().find((s) => s.arn === secretId)!;
         // Only the seed holds a value; the pre-created AWSPENDING version (if any) is empty.
         expect(stored.versions.filter((v) => v.value !== undefined)).toHaveLength(1);
-        const { stages } = await describe(rig.secrets, secretId);
+        const { stages } = await describeSecret(rig.secrets, secretId);
         expect(Object.values(stages).filter((s) => s.includes('AWSCURRENT'))).toHaveLength(1);
         expect(log.lines.join('\n')).not.toContain('CANARY');
       } finally {

@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { afterAll, beforeAll, describe as suite, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientsFor } from '../../bench/fixtures';
 import { runCli } from '../../cli/main';
 import type { RuntimeDeps } from '../../cli/runtime';
@@ -35,7 +35,7 @@ const DEAD = 'tw-CANARY-dead-http-token-1b2d4e';
 const CLIENT_SECRET = 'tw-CANARY-oauth-client-secret-5e6f';
 const WEBHOOK = 'https://hooks.slack.example/services/T000/B000/CANARYwebhook';
 
-suite('canary: no token value leaks anywhere in an end-to-end run', () => {
+describe('canary: no token value leaks anywhere in an end-to-end run', () => {
   const provider = new MemoryProvider('idempotent');
   const logs = recordingLog();
   const requests: RequestLogEntry[] = [];

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe as suite, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedStandIn } from '../../bench/fixtures';
 import type { Inventory } from '../../lib/inventory/schema';
 import type { ProviderAdapter } from '../../lambdas/providers/types';
@@ -7,7 +7,7 @@ import { MemoryProvider } from '../support/memory-provider';
 import { HOUR, inventoryWith } from '../support/rotation-fixtures';
 import {
   accountedTokens,
-  describe,
+  describeSecret,
   type RotationRig,
   rotateOnce,
   startRotationRig,
@@ -68,7 +68,7 @@ const MODES = ['before', 'after'] as const;
 /** Upper bound on calls in one rotation (checked by the calibration below). */
 const MAX_POINTS = 40;
 
-suite('crash at every point of every rotation step, replayed through the stand-in', () => {
+describe('crash at every point of every rotation step, replayed through the stand-in', () => {
   const provider = new MemoryProvider('idempotent');
   const plan = new CrashPlan();
   const one = inventoryWith({
@@ -116,14 +116,14 @@ suite('crash at every point of every rotation step, replayed through the stand-i
       await rotateOnce(rig, secretId);
       // Run until the rotation converges (the stand-in already retried the whole rotation twice).
       for (let attempt = 0; attempt < 3; attempt++) {
-        const { stages } = await describe(rig.secrets, secretId);
+        const { stages } = await describeSecret(rig.secrets, secretId);
         const pending = Object.values(stages).some((s) => s.includes('AWSPENDING'));
         if (!pending && (await tokenAt(rig.secrets, secretId)) !== seed) break;
         await stripStuckPending(rig.secrets, secretId);
         await rotateOnce(rig, secretId);
       }
       const current = await tokenAt(rig.secrets, secretId);
-      const { stages } = await describe(rig.secrets, secretId);
+      const { stages } = await describeSecret(rig.secrets, secretId);
       const accounted = await accountedTokens(rig.secrets, secretId);
       // This secret's tokens: its seed and every token the provider issued during this case.
       const ours = [seed, ...[...provider.tokens.keys()].filter((t) => !before.has(t))];

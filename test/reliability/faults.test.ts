@@ -1,5 +1,5 @@
 import { SNSClient } from '@aws-sdk/client-sns';
-import { afterAll, afterEach, beforeAll, describe as suite, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { clientsFor, inventoryOf, RequestCounter, seedStandIn } from '../../bench/fixtures';
 import type { Inventory } from '../../lib/inventory/schema';
 import { type AwsStandIn, type DeliveredEvent, type InjectedFault, startAwsStandIn } from '../../local/aws';
@@ -11,7 +11,7 @@ import { silentLog } from '../../lambdas/shared/logger';
 import { busNameFor } from '../../lambdas/shared/names';
 import { MemoryProvider } from '../support/memory-provider';
 import { HOUR, inventoryWith, recordingLog } from '../support/rotation-fixtures';
-import { accountedTokens, describe, rotateOnce, startRotationRig, stripStuckPending, tokenAt } from './harness';
+import { accountedTokens, describeSecret, rotateOnce, startRotationRig, stripStuckPending, tokenAt } from './harness';
 
 const THROTTLE: InjectedFault = { code: 'ThrottlingException', status: 400, message: 'Rate exceeded' };
 const SERVER_ERROR: InjectedFault = { code: 'InternalServiceError', status: 500 };
@@ -40,7 +40,7 @@ class Faults {
   };
 }
 
-suite('faults: Secrets Manager, EventBridge and SNS errors at the stand-in', () => {
+describe('faults: Secrets Manager, EventBridge and SNS errors at the stand-in', () => {
   const faults = new Faults();
   let aws: AwsStandIn;
   let inventory: Inventory;
@@ -172,7 +172,7 @@ suite('faults: Secrets Manager, EventBridge and SNS errors at the stand-in', () 
   });
 });
 
-suite('faults: Secrets Manager errors during rotation', () => {
+describe('faults: Secrets Manager errors during rotation', () => {
   const faults = new Faults();
   const provider = new MemoryProvider('idempotent');
   const inventory = inventoryWith({
@@ -247,14 +247,14 @@ suite('faults: Secrets Manager errors during rotation', () => {
       // Once Secrets Manager is back, the operator strips the stuck AWSPENDING and the next rotation converges.
       await stripStuckPending(rig.secrets, secretId);
       await rotateOnce(rig, secretId);
-      const { stages } = await describe(rig.secrets, secretId);
+      const { stages } = await describeSecret(rig.secrets, secretId);
       expect(Object.values(stages).some((s) => s.includes('AWSPENDING'))).toBe(false);
       expect(provider.isLive(await tokenAt(rig.secrets, secretId))).toBe(true);
     },
   );
 });
 
-suite('faults: provider errors, through the real http adapter and the fake provider', () => {
+describe('faults: provider errors, through the real http adapter and the fake provider', () => {
   let fakes: FakeProviders;
   let aws: AwsStandIn;
   let deps: ProbeDeps;

@@ -96,7 +96,7 @@ export async function tokenAt(
 }
 
 /** Stages per version, and the versions the pending-revocation tag lists. */
-export async function describe(
+export async function describeSecret(
   secrets: SecretsManagerClient,
   secretId: string,
 ): Promise<{ stages: Record<string, string[]>; pendingRevocation: string[] }> {
@@ -110,7 +110,7 @@ export async function describe(
  * A live provider token outside this set is lost (nobody will ever revoke it).
  */
 export async function accountedTokens(secrets: SecretsManagerClient, secretId: string): Promise<Set<string>> {
-  const { stages, pendingRevocation } = await describe(secrets, secretId);
+  const { stages, pendingRevocation } = await describeSecret(secrets, secretId);
   const versions = new Set(pendingRevocation);
   for (const [versionId, labels] of Object.entries(stages)) {
     if (labels.includes('AWSCURRENT') || labels.includes('AWSPENDING')) versions.add(versionId);
@@ -132,7 +132,7 @@ export async function accountedTokens(secrets: SecretsManagerClient, secretId: s
  * @returns whether there was a stuck AWSPENDING
  */
 export async function stripStuckPending(secrets: SecretsManagerClient, secretId: string): Promise<boolean> {
-  const { stages } = await describe(secrets, secretId);
+  const { stages } = await describeSecret(secrets, secretId);
   const stuck = Object.entries(stages).find(
     ([, labels]) => labels.includes('AWSPENDING') && !labels.includes('AWSCURRENT'),
   );

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe as suite, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedStandIn } from '../../bench/fixtures';
 import type { ProviderAdapter } from '../../lambdas/providers/types';
 import { parseSecretValue } from '../../lambdas/shared/secret-value';
@@ -20,7 +20,7 @@ const GRACE = HOUR;
  */
 const STEP = 21 * 60_000;
 
-suite('rotation under load', () => {
+describe('rotation under load', () => {
   // Whole seconds: the pending-revocation tag stores times to the second.
   let now = Math.floor(Date.now() / 1000) * 1000;
   const provider = new MemoryProvider('idempotent', () => now);
@@ -104,7 +104,7 @@ suite('rotation under load', () => {
   });
 });
 
-suite('rotation faster than the grace period allows', () => {
+describe('rotation faster than the grace period allows', () => {
   it('a fourth rotation within one grace period fails with RotationFailed; AWSCURRENT and every token are kept', async () => {
     // GIVEN a secret rotated three times in one grace period (the tag holds three old versions' entries)
     let now = Math.floor(Date.now() / 1000) * 1000;
