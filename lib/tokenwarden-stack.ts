@@ -4,6 +4,9 @@ import type { Construct } from 'constructs';
 import { EnvironmentKey } from './constructs/environment-key';
 import { FingerprintKey } from './constructs/fingerprint-key';
 import { ManagedToken } from './constructs/managed-token';
+import { RotationFunctions } from './constructs/rotation-functions';
+import { TokenAlerts } from './constructs/token-alerts';
+import { TokenProbe } from './constructs/token-probe';
 import type { Inventory } from './inventory/schema';
 
 /** Props of {@link TokenPipelineStack}. */
@@ -24,6 +27,12 @@ export class TokenPipelineStack extends Stack {
   public readonly tokens: ReadonlyMap<string, ManagedToken>;
   /** The HMAC key the probe fingerprints token values with (duplicate detection). */
   public readonly fingerprintKey: FingerprintKey;
+  /** The bus `tokenwarden-<env>`, its rules, notify and the alert topic. */
+  public readonly alerts: TokenAlerts;
+  /** The scheduled probe and its dashboard. */
+  public readonly probe: TokenProbe;
+  /** One rotation function per issuing provider in use. */
+  public readonly rotation: RotationFunctions;
 
   /** @throws Error naming the stack when the inventory declares a token name twice */
   public constructor(scope: Construct, id: string, props: TokenPipelineStackProps) {
@@ -51,10 +60,19 @@ export class TokenPipelineStack extends Stack {
 
     this.fingerprintKey = new FingerprintKey(this, 'FingerprintKey', { env: inventory.name, encryptionKey: this.key });
 
-    // Planned constructs plug in here, one line each, all fed from this.inventory / this.tokens / this.key
-    // (ARCHITECTURE.md): the rotation functions (one per provider in use, attached to rotatable tokens),
-    // the scheduled probe (reads this.tokens and this.fingerprintKey), the alert bus with Slack + SNS,
-    // and the CI access roles (token.grantRead per consumer). For example:
+    // Constructs plug in here, one line each, all fed from this.inventory / this.tokens / this.key
+    // (ARCHITECTURE.md): the alert bus with Slack + SNS, the scheduled probe (writes to that bus), the
+    // rotation functions (one per issuing provider in use, attached to rotatable tokens) and the CI
+    // access roles (token.grantRead per consumer), e.g.
     //   new CiAccess(this, 'CiAccess', { consumers: this.inventory.ci, tokens: this.tokens });
+    this.alerts = new TokenAlerts(this, 'Alerts', { inventory, encryptionKey: this.key });
+    this.probe = new TokenProbe(this, 'Probe', {
+      inventory,
+      tokens,
+      fingerprintKey: this.fingerprintKey,
+      bus: this.alerts.bus,
+      alarmTopic: this.alerts.topic,
+    });
+    this.rotation = new RotationFunctions(this, 'Rotation', { inventory, tokens, alarmTopic: this.alerts.topic });
   }
 }
