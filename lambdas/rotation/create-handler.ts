@@ -18,7 +18,7 @@ export type RotationAdapterFactory = (options: {
 /** The rotation Lambda's entry point: a Secrets Manager rotation step or the sweep `{ "tokenwarden": "revoke-due" }`. */
 export type RotationHandler = (event: RotationEvent | RevokeDueEvent) => Promise<void>;
 
-/** The adapter of another provider was asked for: the function was attached to the wrong secret. */
+/** Another provider was asked of this function: attached to the wrong secret, or TOKENWARDEN_PROVIDER mismatched. */
 export class ForeignProviderError extends Error {
   public readonly provider: string;
 
@@ -43,8 +43,11 @@ const log: Log = {
  * so a rotation bundle holds one adapter and nothing else (lib/constructs/rotation-functions.ts).
  * Called at module scope: clients, configuration and the adapter are built once per container (STYLE.md rec. 4/5).
  */
-export function createRotationHandler(createAdapter: RotationAdapterFactory): RotationHandler {
-  const provider = getRequiredEnv('TOKENWARDEN_PROVIDER') as ProviderName;
+export function createRotationHandler(provider: ProviderName, createAdapter: RotationAdapterFactory): RotationHandler {
+  // The stack sets TOKENWARDEN_PROVIDER next to the entry it bundles; a mismatch is a wiring mistake,
+  // caught at cold start before any secret is touched.
+  const configured = getRequiredEnv('TOKENWARDEN_PROVIDER');
+  if (configured !== provider) throw new ForeignProviderError(configured, provider);
   const inventory = inventoryForProvider(inventoryFromEnv(), provider);
   logger.appendKeys({ env: inventory.name, provider });
   const readAdminSecret = adminSecretReader(secretsManager);

@@ -6,7 +6,7 @@ import { createRotationHandler } from '../../create-handler';
  * (lib/constructs/rotation-functions.ts). Introspection authenticates as the client, whose secret is
  * the token's admin secret (lambdas/providers/registry.ts does the same for the probe).
  */
-export const handler = createRotationHandler(({ readAdminSecret }) =>
+export const handler = createRotationHandler('oauth2-client-credentials', ({ readAdminSecret }) =>
   createOAuth2Adapter({
     readClientSecret: async (ctx) => {
       if (!ctx.adminSecret) throw new Error(`token ${ctx.name} has no adminSecret holding its client secret`);
