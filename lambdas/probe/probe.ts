@@ -21,7 +21,7 @@ import type { ProviderAdapter, TokenContext, VerifyResult } from '../providers/t
 import { fingerprint } from '../shared/fingerprint';
 import type { Log } from '../shared/logger';
 import type { MetricSink } from '../shared/metrics';
-import { busNameFor, DETAIL_TYPE, EVENT_SOURCE, fingerprintKeySecretName, TAG } from '../shared/names';
+import { busNameFor, DETAIL_TYPE, EVENT_SOURCE, fingerprintKeySecretName, secretNameFor, TAG } from '../shared/names';
 import { parseSecretValue } from '../shared/secret-value';
 
 const HOUR = 3_600_000;
@@ -57,6 +57,18 @@ export interface ProbeDeps {
 }
 
 /** One token's outcome in a probe run. */
+/** What one probe run covers. */
+export interface ProbeOptions {
+  /**
+   * Probe only these secrets (by name, `tokenwarden/<env>/<token>`), e.g. the one whose AWSCURRENT just
+   * moved. The environment is still listed once (metadata only), so duplicates are found through the other
+   * tokens' stored fingerprint tags; only these secrets are read and verified, and the run-level metrics
+   * (`Tokens` per state, `ProbeDuration`) are left to full runs so a one-token run does not skew them.
+   * @default - every managed token of the environment
+   */
+  readonly only?: readonly string[];
+}
+
 export interface TokenReport {
   readonly token: string;
   readonly provider: ProviderName;
@@ -111,8 +123,11 @@ interface Assessed extends Found {
  *
  * Throws only when the secrets cannot be listed at all; per-token failures end up in the report.
  */
-export async function runProbe(deps: ProbeDeps): Promise<ProbeReport> {
+export async function runProbe(deps: ProbeDeps, options: ProbeOptions = {}): Promise<ProbeReport> {
   const { inventory, logger } = deps;
+  const only = options.only ? new Set(options.only) : undefined;
+  const inScope = (secretName: string | undefined): boolean =>
+    only === undefined || (secretName !== undefined && only.has(secretName));
   const env = inventory.name;
   const startedAt = deps.clock();
   const limit = pLimit(deps.concurrency ?? inventory.probe.concurrency);
@@ -135,17 +150,18 @@ export async function runProbe(deps: ProbeDeps): Promise<ProbeReport> {
     const name = tags.get(TAG.token) ?? entry.Name?.slice(`tokenwarden/${env}/`.length) ?? '';
     const token = byName.get(name);
     if (!token || !entry.ARN) {
-      orphans.push(entry.Name ?? name);
+      if (inScope(entry.Name)) orphans.push(entry.Name ?? name);
       continue;
     }
     found.push({ token, entry, arn: entry.ARN, tags });
   }
   const foundNames = new Set(found.map((f) => f.token.name));
+  const targets = found.filter((f) => inScope(f.entry.Name));
 
   const [values, fingerprintKey] = await Promise.all([
     readValues(
       deps.secrets,
-      found.map((f) => f.arn),
+      targets.map((f) => f.arn),
       logger,
     ),
     readFingerprintKey(deps.secrets, env, logger),
@@ -157,8 +173,14 @@ export async function runProbe(deps: ProbeDeps): Promise<ProbeReport> {
   if (fingerprintKey !== undefined) {
     for (const f of found) {
       const value = values.get(f.arn);
-      if (value?.kind !== 'ok') continue;
-      const fp = fingerprint(value.value.token, fingerprintKey);
+      // Secrets outside a targeted run are not read: their fingerprint tag from the last run stands in.
+      const fp =
+        value?.kind === 'ok'
+          ? fingerprint(value.value.token, fingerprintKey)
+          : inScope(f.entry.Name)
+            ? undefined
+            : f.tags.get(TAG.fingerprint);
+      if (fp === undefined) continue;
       fingerprints.set(f.arn, fp);
       holders.set(fp, [...(holders.get(fp) ?? []), f.token.name]);
     }
@@ -173,7 +195,7 @@ export async function runProbe(deps: ProbeDeps): Promise<ProbeReport> {
   const reprobeAfter = deps.reprobeInvalidAfter ?? HOUR;
 
   const assessed = await Promise.all(
-    found.map(async (f): Promise<Assessed> => {
+    targets.map(async (f): Promise<Assessed> => {
       const value: StoredValue = values.get(f.arn) ?? { kind: 'unreadable', reason: 'no answer for this secret' };
       const previous = previousFromTags(f.tags);
       const checkedAt = f.tags.get(TAG.checkedAt);
@@ -333,7 +355,7 @@ export async function runProbe(deps: ProbeDeps): Promise<ProbeReport> {
   }));
   // Declared but not deployed: reported, nothing to tag, no event (it would repeat every run).
   for (const token of inventory.tokens) {
-    if (foundNames.has(token.name)) continue;
+    if (foundNames.has(token.name) || !inScope(secretNameFor(env, token.name))) continue;
     tokens.push({
       token: token.name,
       provider: token.provider,
@@ -348,7 +370,7 @@ export async function runProbe(deps: ProbeDeps): Promise<ProbeReport> {
   }
 
   const durationMs = deps.clock().getTime() - startedAt.getTime();
-  emitRunMetrics(deps.metrics, tokens, durationMs);
+  if (only === undefined) emitRunMetrics(deps.metrics, tokens, durationMs);
   const report: ProbeReport = {
     env,
     startedAt: startedAt.toISOString(),

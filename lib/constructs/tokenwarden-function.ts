@@ -45,6 +45,14 @@ export interface TokenwardenFunctionProps {
    * @default - unreserved: the function shares the account's concurrency pool
    */
   readonly reservedConcurrentExecutions?: number;
+  /**
+   * Build-time constants (esbuild `define`), e.g. `process.env.TOKENWARDEN_INVENTORY` inlined into the bundle:
+   * unlike environment variables they are not limited to 4 KB, and they never show in the console.
+   * Keys are identifiers, values JSON expressions (`JSON.stringify(text)` for a string). Never a secret value:
+   * the bundle is stored as a deployment asset.
+   * @default - none
+   */
+  readonly define?: Record<string, string>;
 }
 
 /**
@@ -116,6 +124,7 @@ export class TokenwardenFunction extends Construct implements iam.IGrantable {
         // Prefer the ESM build of dependencies that ship both, so esbuild can tree-shake them.
         mainFields: ['module', 'main'],
         bundleAwsSDK: true,
+        ...(props.define ? { define: props.define } : {}),
         // Some bundled CommonJS dependencies call require() on Node built-ins, which an ESM bundle lacks;
         // define it from import.meta.url. https://github.com/evanw/esbuild/issues/1921
         banner:
