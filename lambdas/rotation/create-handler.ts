@@ -1,10 +1,9 @@
-import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
 import type { ProviderName } from '../providers/catalog';
 import type { ProviderAdapter } from '../providers/types';
 import { secretsManager } from '../shared/clients';
 import { inventoryForProvider, inventoryFromEnv } from '../shared/config';
 import { getRequiredEnv } from '../shared/errors';
-import { type Log, logger } from '../shared/logger';
+import { log, logger } from '../shared/logger';
 import { createRotationDeps } from './deps';
 import { type RotationEvent, rotate } from './engine';
 import { isRevokeDueEvent, type RevokeDueEvent, revokeDue } from './revoke';
@@ -28,14 +27,6 @@ export class ForeignProviderError extends Error {
     this.provider = provider;
   }
 }
-
-// Powertools' Logger takes LogAttributes; the engine's narrow Log takes plain objects.
-const log: Log = {
-  debug: (message, ...extra) => logger.debug(message, ...(extra as LogAttributes[])),
-  info: (message, ...extra) => logger.info(message, ...(extra as LogAttributes[])),
-  warn: (message, ...extra) => logger.warn(message, ...(extra as LogAttributes[])),
-  error: (message, ...extra) => logger.error(message, ...(extra as LogAttributes[])),
-};
 
 /**
  * Builds the handler of one provider's rotation Lambda (TOKENWARDEN_PROVIDER). Each provider has its own
