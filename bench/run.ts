@@ -130,7 +130,9 @@ async function main(): Promise<void> {
   );
   out.write(`\nRotation (four steps through the stand-in, MemoryProvider adapter)\n${rotationTable.toString()}\n`);
   out.write(`\nCLI\n${execTable.toString()}\n`);
-  out.write(`\nLambda bundles (esbuild, stack options, AWS SDK bundled)\n${bundleTable.toString()}\n`);
+  out.write(
+    `\nLambda bundles (esbuild, stack options, @aws-sdk/* external: from the runtime)\n${bundleTable.toString()}\n`,
+  );
   out.write(
     `\nMonthly cost (${PROBE_RUNS_PER_MONTH} probe runs, 1 rotation per token, 256 MB; prices in bench/cost.ts)\n${costTable.toString()}\n`,
   );

@@ -324,16 +324,20 @@ export interface BundleResult {
   readonly importMs: number;
 }
 
-const HANDLERS = {
-  rotation: 'lambdas/rotation/handler.ts',
-  probe: 'lambdas/probe/handler.ts',
-  notify: 'lambdas/notify/handler.ts',
-} as const;
+/** The Lambda entries of the stack (lib/constructs/): one rotation function per provider, the probe, notify. */
+const HANDLERS: Record<string, { readonly entry: string; readonly provider?: string }> = {
+  'rotation (gitlab)': { entry: 'lambdas/rotation/providers/gitlab/handler.ts', provider: 'gitlab' },
+  'rotation (oauth2)': {
+    entry: 'lambdas/rotation/providers/oauth2-client-credentials/handler.ts',
+    provider: 'oauth2-client-credentials',
+  },
+  probe: { entry: 'lambdas/probe/handler.ts' },
+  notify: { entry: 'lambdas/notify/handler.ts' },
+};
 
-/** What each handler reads from its environment at init (the stack sets these). */
+/** What the handlers read from their environment at init (the stack sets these). */
 const HANDLER_ENV: Record<string, string> = {
   TOKENWARDEN_INVENTORY: JSON.stringify(inventoryOf(10, { env: 'qa' })),
-  TOKENWARDEN_PROVIDER: 'datadog',
   ALERT_TOPIC_ARN: 'arn:aws:sns:eu-west-1:000000000000:tokenwarden-qa-alerts',
   AWS_REGION: 'eu-west-1',
   POWERTOOLS_SERVICE_NAME: 'tokenwarden',
@@ -341,14 +345,15 @@ const HANDLER_ENV: Record<string, string> = {
 
 /**
  * Bundles each Lambda handler with esbuild's JS API and the options of lib/constructs/tokenwarden-function.ts
- * (platform node, target node22, ESM, minify, keepNames, mainFields module/main, the AWS SDK bundled,
- * the createRequire banner; source maps written to a separate file so they do not count), then imports it
- * cold in a fresh Node process, as Lambda's init phase does.
+ * (platform node, target node22, ESM, minify, keepNames, mainFields module/main, `@aws-sdk/*` external as
+ * with `bundleAwsSDK: false`: the runtime provides it, the createRequire banner; source maps written to a
+ * separate file so they do not count), then imports it cold in a fresh Node process, as Lambda's init
+ * phase does (the external SDK then loads from node_modules, as it loads from the runtime in Lambda).
  */
 export async function benchBundles(outDir: string, importRuns = 3): Promise<BundleResult[]> {
   const results: BundleResult[] = [];
-  for (const [name, entry] of Object.entries(HANDLERS)) {
-    const dir = resolve(outDir, name);
+  for (const [name, { entry, provider }] of Object.entries(HANDLERS)) {
+    const dir = resolve(outDir, name.replace(/\W+/g, '-'));
     mkdirSync(dir, { recursive: true });
     const outfile = join(dir, 'index.mjs');
     const result = await build({
@@ -363,6 +368,7 @@ export async function benchBundles(outDir: string, importRuns = 3): Promise<Bund
       keepNames: true,
       sourcemap: 'external',
       mainFields: ['module', 'main'],
+      external: ['@aws-sdk/*'],
       banner: {
         js: "import { createRequire as __twCreateRequire } from 'node:module'; const require = __twCreateRequire(import.meta.url);",
       },
@@ -373,7 +379,7 @@ export async function benchBundles(outDir: string, importRuns = 3): Promise<Bund
     for (let i = 0; i < importRuns; i++) {
       const out = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
         encoding: 'utf8',
-        env: { PATH: process.env.PATH ?? '', ...HANDLER_ENV },
+        env: { PATH: process.env.PATH ?? '', ...HANDLER_ENV, ...(provider ? { TOKENWARDEN_PROVIDER: provider } : {}) },
       });
       if (out.status !== 0) throw new Error(`importing the ${name} bundle failed: ${out.stderr.slice(0, 500)}`);
       times.push(Number(out.stdout));

@@ -5,6 +5,9 @@ import { CiAccess } from './constructs/ci-access';
 import { EnvironmentKey } from './constructs/environment-key';
 import { FingerprintKey } from './constructs/fingerprint-key';
 import { ManagedToken } from './constructs/managed-token';
+import { RotationFunctions } from './constructs/rotation-functions';
+import { TokenAlerts } from './constructs/token-alerts';
+import { TokenProbe } from './constructs/token-probe';
 import type { Inventory } from './inventory/schema';
 
 /** Props of {@link TokenPipelineStack}. */
@@ -25,6 +28,14 @@ export class TokenPipelineStack extends Stack {
   public readonly tokens: ReadonlyMap<string, ManagedToken>;
   /** The HMAC key the probe fingerprints token values with (duplicate detection). */
   public readonly fingerprintKey: FingerprintKey;
+  /** The bus `tokenwarden-<env>`, its rules, notify and the alert topic. */
+  public readonly alerts: TokenAlerts;
+  /** The scheduled probe and its dashboard. */
+  public readonly probe: TokenProbe;
+  /** One rotation function per issuing provider in use. */
+  public readonly rotation: RotationFunctions;
+  /** One IAM role per CI consumer, reading only its tokens. */
+  public readonly ciAccess: CiAccess;
 
   /** @throws Error naming the stack when the inventory declares a token name twice */
   public constructor(scope: Construct, id: string, props: TokenPipelineStackProps) {
@@ -52,11 +63,24 @@ export class TokenPipelineStack extends Stack {
 
     this.fingerprintKey = new FingerprintKey(this, 'FingerprintKey', { env: inventory.name, encryptionKey: this.key });
 
-    // Planned constructs plug in here, one line each, all fed from this.inventory / this.tokens / this.key
-    // (ARCHITECTURE.md): the rotation functions (one per provider in use, attached to rotatable tokens),
-    // the scheduled probe (reads this.tokens and this.fingerprintKey), the alert bus with Slack + SNS,
-    // and the CI access roles (token.grantRead per consumer). For example:
-    //   new CiAccess(this, 'CiAccess', { consumers: this.inventory.ci, tokens: this.tokens });
-    new CiAccess(this, 'CiAccess', { env: inventory.name, consumers: inventory.ci, tokens, key: this.key });
+    // Constructs plug in here, one line each, all fed from this.inventory / this.tokens / this.key
+    // (ARCHITECTURE.md): the alert bus with Slack + SNS, the scheduled probe (writes to that bus), the
+    // rotation functions (one per issuing provider in use, attached to rotatable tokens) and the CI
+    // access roles (token.grantRead per consumer).
+    this.alerts = new TokenAlerts(this, 'Alerts', { inventory, encryptionKey: this.key });
+    this.probe = new TokenProbe(this, 'Probe', {
+      inventory,
+      tokens,
+      fingerprintKey: this.fingerprintKey,
+      bus: this.alerts.bus,
+      alarmTopic: this.alerts.topic,
+    });
+    this.rotation = new RotationFunctions(this, 'Rotation', { inventory, tokens, alarmTopic: this.alerts.topic });
+    this.ciAccess = new CiAccess(this, 'CiAccess', {
+      env: inventory.name,
+      consumers: inventory.ci,
+      tokens,
+      key: this.key,
+    });
   }
 }

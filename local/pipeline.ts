@@ -9,6 +9,7 @@ import type { NotifyEvent, NotifyResult } from '../lambdas/notify/notify';
 import { Notifier } from '../lambdas/notify/notify';
 import { type ProbeReport, runProbe } from '../lambdas/probe/probe';
 import type { ProviderName } from '../lambdas/providers/catalog';
+import { adapterFor } from '../lambdas/providers/registry';
 import { createRotationDeps } from '../lambdas/rotation/deps';
 import { type RotationEvent, rotate } from '../lambdas/rotation/engine';
 import { type RevokeDueResult, revokeDue } from '../lambdas/rotation/revoke';
@@ -193,7 +194,13 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       let deps = rotationDeps.get(provider);
       if (!deps) {
         if (!secrets) throw new Error('the stand-in is not started');
-        deps = createRotationDeps({ secrets, inventory: inventoryForProvider(inventory, provider), logger, clock });
+        deps = createRotationDeps({
+          secrets,
+          inventory: inventoryForProvider(inventory, provider),
+          logger,
+          clock,
+          createAdapter: (name, options) => adapterFor(name, options),
+        });
         rotationDeps.set(provider, deps);
       }
       return deps;

@@ -98,7 +98,11 @@ async function main(): Promise<number> {
   }
   const p = pipeline;
   print(`ready: AWS ${p.aws.url}, providers ${p.fakes.url}, OAuth ${p.oauth.url}, Slack sink ${p.slackWebhookUrl}`);
-  print(`try: npx tokenwarden --local status --env ${p.inventory.name}   (TOKENWARDEN_AWS_PORT=${p.aws.port})`);
+  // Moved ports: the providers' URLs live in the inventory, so the CLI needs the rewritten copy.
+  const inventoryFlag = p.inventoryDir === 'inventory' ? '' : ` --inventory ${p.inventoryDir}`;
+  print(
+    `try: TOKENWARDEN_AWS_PORT=${p.aws.port} npx tokenwarden --local${inventoryFlag} status --env ${p.inventory.name}`,
+  );
   await p.probe();
 
   let rotateTimer: NodeJS.Timeout | undefined;

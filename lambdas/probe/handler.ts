@@ -22,21 +22,44 @@ function adapterOf(provider: ProviderName): ProviderAdapter {
   return adapter;
 }
 
+/** The "AWSCURRENT moved" event (rule CurrentLabelMoved, rotation-facts §3.3); only the fields read here. */
+export interface SecretLabelUpdatedEvent {
+  readonly 'detail-type': 'Secret Label Updated';
+  readonly detail: { readonly name?: string; readonly labelUpdated?: string };
+}
+
+/** What invokes the probe: the schedule (`{ "tokenwarden": "probe" }`, or anything else) or a label move. */
+export type ProbeEvent = SecretLabelUpdatedEvent | Readonly<Record<string, unknown>> | undefined;
+
+/** The one secret a "Secret Label Updated" event names, or undefined (probe everything). */
+export function secretOf(event: ProbeEvent): string | undefined {
+  if (event?.['detail-type'] !== 'Secret Label Updated') return undefined;
+  const name = (event as SecretLabelUpdatedEvent).detail?.name;
+  // Only this environment's tokens (the rule matches the same prefix): anything else means probe everything.
+  return typeof name === 'string' && name.startsWith(`tokenwarden/${inventory.name}/`) ? name : undefined;
+}
+
 /**
- * Scheduled probe (EventBridge Scheduler), also invoked by the "AWSCURRENT moved" rule. The event
- * carries nothing the probe needs: every run scans the whole environment.
+ * Scheduled probe (EventBridge Scheduler): every run scans the whole environment. Also the target of
+ * the "AWSCURRENT moved" rule: that event names one secret, and only that token is read and verified.
  */
-export const handler = async (): Promise<Pick<ProbeReport, 'env' | 'durationMs' | 'eventsSent' | 'eventsFailed'>> => {
+export const handler = async (
+  event?: ProbeEvent,
+): Promise<Pick<ProbeReport, 'env' | 'durationMs' | 'eventsSent' | 'eventsFailed'>> => {
+  const secret = secretOf(event);
   try {
-    const report = await runProbe({
-      secrets: secretsManager,
-      events: eventBridge,
-      adapterFor: adapterOf,
-      inventory,
-      clock: () => new Date(),
-      logger: log,
-      metrics: powertoolsSink(metrics),
-    });
+    const report = await runProbe(
+      {
+        secrets: secretsManager,
+        events: eventBridge,
+        adapterFor: adapterOf,
+        inventory,
+        clock: () => new Date(),
+        logger: log,
+        metrics: powertoolsSink(metrics),
+      },
+      secret === undefined ? {} : { only: [secret] },
+    );
     return {
       env: report.env,
       durationMs: report.durationMs,

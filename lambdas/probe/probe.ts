@@ -21,7 +21,7 @@ import type { ProviderAdapter, TokenContext, VerifyResult } from '../providers/t
 import { fingerprint } from '../shared/fingerprint';
 import type { Log } from '../shared/logger';
 import type { MetricSink } from '../shared/metrics';
-import { busNameFor, DETAIL_TYPE, EVENT_SOURCE, fingerprintKeySecretName, TAG } from '../shared/names';
+import { busNameFor, DETAIL_TYPE, EVENT_SOURCE, fingerprintKeySecretName, secretNameFor, TAG } from '../shared/names';
 import { parseSecretValue } from '../shared/secret-value';
 
 const HOUR = 3_600_000;
@@ -56,6 +56,18 @@ export interface ProbeDeps {
   readonly perProviderLimit?: number;
   /** A token already known invalid is re-probed at most this often (PROVIDERS.md rule 1). @default 1 hour */
   readonly reprobeInvalidAfter?: number;
+}
+
+/** What one probe run covers. */
+export interface ProbeOptions {
+  /**
+   * Probe only these secrets (by name, `tokenwarden/<env>/<token>`), e.g. the one whose AWSCURRENT just
+   * moved. The environment is still listed once (metadata only), so duplicates are found through the other
+   * tokens' stored fingerprint tags; only these secrets are read and verified, and the run-level metrics
+   * (`Tokens` per state, `ProbeDuration`) are left to full runs so a one-token run does not skew them.
+   * @default - every managed token of the environment
+   */
+  readonly only?: readonly string[];
 }
 
 /** One token's outcome in a probe run. */
@@ -125,8 +137,11 @@ interface Assessed extends Found {
  *
  * Throws only when the secrets cannot be listed at all; per-token failures end up in the report.
  */
-export async function runProbe(deps: ProbeDeps): Promise<ProbeReport> {
+export async function runProbe(deps: ProbeDeps, options: ProbeOptions = {}): Promise<ProbeReport> {
   const { inventory, logger } = deps;
+  const only = options.only ? new Set(options.only) : undefined;
+  const inScope = (secretName: string | undefined): boolean =>
+    only === undefined || (secretName !== undefined && only.has(secretName));
   const env = inventory.name;
   const startedAt = deps.clock();
   const limit = pLimit(deps.concurrency ?? inventory.probe.concurrency);
@@ -191,19 +206,20 @@ export async function runProbe(deps: ProbeDeps): Promise<ProbeReport> {
       const name = tags.get(TAG.token) ?? entry.Name?.slice(`tokenwarden/${env}/`.length) ?? '';
       const token = byName.get(name);
       if (!token || !entry.ARN) {
-        orphans.push(entry.Name ?? name);
+        if (inScope(entry.Name)) orphans.push(entry.Name ?? name);
         continue;
       }
       page.push({ token, entry, arn: entry.ARN, tags });
     }
     found.push(...page);
+    const targets = page.filter((f) => inScope(f.entry.Name));
     const reads = readValues(
       deps.secrets,
-      page.map((f) => f.arn),
+      targets.map((f) => f.arn),
       logger,
       readLimit,
     );
-    for (const f of page) checks.push(check(f, reads.get(f.arn) ?? Promise.resolve(NO_ANSWER)));
+    for (const f of targets) checks.push(check(f, reads.get(f.arn) ?? Promise.resolve(NO_ANSWER)));
   });
   const foundNames = new Set(found.map((f) => f.token.name));
   const checked = await Promise.all(checks);
@@ -212,7 +228,10 @@ export async function runProbe(deps: ProbeDeps): Promise<ProbeReport> {
   // Duplicate detection across all managed secrets of the environment, by keyed fingerprint.
   const fingerprints = new Map<string, string>();
   const holders = new Map<string, string[]>();
-  for (const { f, fingerprint: fp } of checked) {
+  const checkedFps = new Map(checked.map((c) => [c.f.arn, c.fingerprint]));
+  for (const f of found) {
+    // Secrets outside a targeted run are not read: their fingerprint tag from the last run stands in.
+    const fp = inScope(f.entry.Name) ? checkedFps.get(f.arn) : f.tags.get(TAG.fingerprint);
     if (fp === undefined) continue;
     fingerprints.set(f.arn, fp);
     holders.set(fp, [...(holders.get(fp) ?? []), f.token.name]);
@@ -357,7 +376,7 @@ export async function runProbe(deps: ProbeDeps): Promise<ProbeReport> {
   }));
   // Declared but not deployed: reported, nothing to tag, no event (it would repeat every run).
   for (const token of inventory.tokens) {
-    if (foundNames.has(token.name)) continue;
+    if (foundNames.has(token.name) || !inScope(secretNameFor(env, token.name))) continue;
     tokens.push({
       token: token.name,
       provider: token.provider,
@@ -372,7 +391,7 @@ export async function runProbe(deps: ProbeDeps): Promise<ProbeReport> {
   }
 
   const durationMs = deps.clock().getTime() - startedAt.getTime();
-  emitRunMetrics(deps.metrics, tokens, durationMs);
+  if (only === undefined) emitRunMetrics(deps.metrics, tokens, durationMs);
   const report: ProbeReport = {
     env,
     startedAt: startedAt.toISOString(),

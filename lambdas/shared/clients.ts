@@ -8,6 +8,9 @@ import { SNSClient } from '@aws-sdk/client-sns';
  */
 const common = { maxAttempts: 3 } as const;
 
-export const secretsManager = new SecretsManagerClient(common);
-export const eventBridge = new EventBridgeClient(common);
-export const sns = new SNSClient(common);
+// `__PURE__`: a bundle that never uses a client drops it (and its SDK package) at build time, so the
+// rotation bundles carry no SNS or EventBridge code. https://esbuild.github.io/api/#ignore-annotations
+
+export const secretsManager = /* @__PURE__ */ new SecretsManagerClient(common);
+export const eventBridge = /* @__PURE__ */ new EventBridgeClient(common);
+export const sns = /* @__PURE__ */ new SNSClient(common);

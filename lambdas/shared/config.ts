@@ -1,5 +1,4 @@
 import type { Inventory } from '../../lib/inventory/schema';
-import { getRequiredEnv } from './errors';
 
 /**
  * The Lambdas' view of the inventory: the validated Inventory as JSON (durations already in ms).
@@ -10,7 +9,10 @@ import { getRequiredEnv } from './errors';
  * It holds names, owners and settings, never a token value.
  */
 export function inventoryFromEnv(): Inventory {
-  const text = getRequiredEnv('TOKENWARDEN_INVENTORY');
+  // Read literally, not through getRequiredEnv(name): esbuild's define replaces only the exact expression
+  // `process.env.TOKENWARDEN_INVENTORY`, and a dynamic lookup would miss the inlined inventory.
+  const text = process.env.TOKENWARDEN_INVENTORY;
+  if (text === undefined || text === '') throw new Error('TOKENWARDEN_INVENTORY environment variable is not set');
   try {
     return JSON.parse(text) as Inventory;
   } catch (error) {

@@ -330,24 +330,9 @@ export class SecretsStore {
 
   /** DescribeSecret: metadata only, never a value. Works on secrets scheduled for deletion. */
   public describeSecret(input: DescribeSecretRequest): DescribeSecretResponse {
-    const s = this.find(input.SecretId);
-    return {
-      ARN: s.arn,
-      Name: s.name,
-      Description: s.description,
-      KmsKeyId: s.kmsKeyId,
-      RotationEnabled: s.rotationEnabled,
-      RotationLambdaARN: s.rotationLambdaArn,
-      RotationRules: s.rotationRules,
-      LastRotatedDate: s.lastRotatedDate,
-      LastChangedDate: s.lastChangedDate,
-      LastAccessedDate: s.lastAccessedDate,
-      DeletedDate: s.deletedDate,
-      NextRotationDate: s.rotationEnabled ? s.nextRotationDate : undefined,
-      Tags: s.tags.length > 0 ? s.tags.map((t) => ({ ...t })) : undefined,
-      VersionIdsToStages: stagesMap(s),
-      CreatedDate: s.createdDate,
-    };
+    // Same metadata as a ListSecrets entry; only the name of the stages map differs.
+    const { SecretVersionsToStages, ...metadata } = this.listEntry(this.find(input.SecretId));
+    return { ...metadata, VersionIdsToStages: SecretVersionsToStages };
   }
 
   /**

@@ -10,6 +10,7 @@ const template: CfnTemplate = {
     NamedRole: { Type: 'AWS::IAM::Role', Properties: { RoleName: 'ci-reader' } },
     Provider: { Type: 'AWS::IAM::OIDCProvider', Properties: { Url: 'https://gitlab.example.com' } },
     Topic: { Type: 'AWS::SNS::Topic', Properties: {} },
+    Stream: { Type: 'AWS::Kinesis::Stream', Properties: {} },
   },
 };
 const target = { account: '111122223333', region: 'eu-west-1' };
@@ -80,6 +81,7 @@ describe('TemplateResolver', () => {
 
   it('throws on a reference to a missing resource or a type without a rule', () => {
     expect(() => resolver.resolve({ Ref: 'Nope' })).toThrow(/Ref to Nope, which is not in the template/);
-    expect(() => resolver.resolve({ Ref: 'Topic' })).toThrow(/no Ref rule for Topic of type AWS::SNS::Topic/);
+    expect(resolver.resolve({ Ref: 'Topic' })).toBe('arn:aws:sns:eu-west-1:111122223333:Topic');
+    expect(() => resolver.resolve({ Ref: 'Stream' })).toThrow(/no Ref rule for Stream of type AWS::Kinesis::Stream/);
   });
 });

@@ -72,9 +72,29 @@ export class TemplateResolver {
         if (typeof url !== 'string') throw new UnresolvableError(`${logicalId}: Url is not a plain string`);
         return `arn:${PARTITION}:iam::${account}:oidc-provider/${url.replace(/^https:\/\//, '')}`;
       }
+      case 'AWS::SNS::Topic':
+        return `arn:${PARTITION}:sns:${region}:${account}:${this.nameOf(logicalId, 'TopicName')}`;
+      case 'AWS::SQS::Queue':
+        return `arn:${PARTITION}:sqs:${region}:${account}:${this.nameOf(logicalId, 'QueueName')}`;
+      case 'AWS::Lambda::Function':
+        return `arn:${PARTITION}:lambda:${region}:${account}:function:${this.nameOf(logicalId, 'FunctionName')}`;
+      case 'AWS::Events::EventBus':
+        return `arn:${PARTITION}:events:${region}:${account}:event-bus/${this.nameOf(logicalId, 'Name')}`;
+      case 'AWS::Events::Rule':
+        return `arn:${PARTITION}:events:${region}:${account}:rule/${this.nameOf(logicalId, 'Name')}`;
+      case 'AWS::Logs::LogGroup':
+        return `arn:${PARTITION}:logs:${region}:${account}:log-group:${this.nameOf(logicalId, 'LogGroupName')}:*`;
+      case 'AWS::Scheduler::Schedule':
+        return `arn:${PARTITION}:scheduler:${region}:${account}:schedule/default/${this.nameOf(logicalId, 'Name')}`;
       default:
         throw new UnresolvableError(`no ARN rule for ${logicalId} of type ${resource.Type}`);
     }
+  }
+
+  /** A resource's name property when it is a plain string, else its logical id (standing in for a generated name). */
+  private nameOf(logicalId: string, property: string): string {
+    const name = this.template.Resources[logicalId]?.Properties?.[property];
+    return typeof name === 'string' ? name : logicalId;
   }
 
   /** The name a role gets: its RoleName, or the logical id standing in for CloudFormation's generated name. */
@@ -145,6 +165,17 @@ export class TemplateResolver {
         return this.roleNameOf(target);
       case 'AWS::KMS::Key':
         return this.arnOf(target).split('/')[1] ?? '';
+      // Ref gives the ARN for topics, the URL for queues, the name for functions, buses and log groups.
+      case 'AWS::SNS::Topic':
+        return this.arnOf(target);
+      case 'AWS::SQS::Queue':
+        return `https://sqs.${this.target.region}.amazonaws.com/${this.target.account}/${this.nameOf(target, 'QueueName')}`;
+      case 'AWS::Lambda::Function':
+        return this.nameOf(target, 'FunctionName');
+      case 'AWS::Events::EventBus':
+        return this.nameOf(target, 'Name');
+      case 'AWS::Logs::LogGroup':
+        return this.nameOf(target, 'LogGroupName');
       default:
         throw new UnresolvableError(`no Ref rule for ${target} of type ${resource.Type}`);
     }

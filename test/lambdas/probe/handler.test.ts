@@ -60,4 +60,51 @@ describe('probe handler', () => {
       Tags: expect.arrayContaining([{ Key: TAG.status, Value: 'invalid' }]),
     });
   });
+
+  it('probes only the secret a "Secret Label Updated" event names', async () => {
+    // GIVEN the deployed token of the inventory (read once per container by the first test)
+    sm.reset();
+    eb.reset();
+    const token = gitlabToken('gitlab-ci');
+    const arn = `arn:aws:secretsmanager:eu-west-1:111122223333:secret:${secretNameFor('qa', 'gitlab-ci')}-AbCdEf`;
+    sm.on(ListSecretsCommand).resolves({
+      SecretList: [
+        {
+          ARN: arn,
+          Name: secretNameFor('qa', 'gitlab-ci'),
+          Tags: Object.entries(tokenTags('qa', token)).map(([Key, Value]) => ({ Key, Value })),
+          SecretVersionsToStages: { v1: ['AWSCURRENT'] },
+        },
+      ],
+    });
+    sm.on(BatchGetSecretValueCommand).resolves({ SecretValues: [{ ARN: arn, SecretString: tokenValue('CANARY-b') }] });
+    sm.on(GetSecretValueCommand).resolves({ SecretString: 'key' });
+    eb.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] });
+    const { handler } = await import('../../../lambdas/probe/handler');
+    const labelMoved = (name: string) => ({
+      'detail-type': 'Secret Label Updated' as const,
+      detail: { name, labelUpdated: 'AWSCURRENT' },
+    });
+
+    // WHEN AWSCURRENT moved on another secret of the environment, THEN gitlab-ci is not read
+    await handler(labelMoved(secretNameFor('qa', 'other')));
+    expect(sm).toHaveReceivedCommandTimes(BatchGetSecretValueCommand, 0);
+
+    // WHEN AWSCURRENT moved on gitlab-ci, THEN exactly its value is read
+    await handler(labelMoved(secretNameFor('qa', 'gitlab-ci')));
+    expect(sm).toHaveReceivedCommandTimes(BatchGetSecretValueCommand, 1);
+    expect(sm).toHaveReceivedCommandWith(BatchGetSecretValueCommand, { SecretIdList: [arn] });
+  });
+
+  it('probes everything for a scheduled invocation or a label event of another environment', async () => {
+    const { secretOf } = await import('../../../lambdas/probe/handler');
+    expect(secretOf({ tokenwarden: 'probe' })).toBeUndefined();
+    expect(secretOf(undefined)).toBeUndefined();
+    expect(
+      secretOf({
+        'detail-type': 'Secret Label Updated',
+        detail: { name: 'tokenwarden/prod/x', labelUpdated: 'AWSCURRENT' },
+      }),
+    ).toBeUndefined();
+  });
 });

@@ -223,6 +223,55 @@ describe('runProbe', () => {
     });
   });
 
+  describe('a targeted run (options.only, the "AWSCURRENT moved" rule)', () => {
+    it('reads and verifies only the named secret, in one BatchGetSecretValue of one id', async () => {
+      // GIVEN three managed tokens
+      const [a, b, c] = [gitlabToken('a'), gitlabToken('b'), gitlabToken('c')];
+      aws.addToken(a, tokenValue(canary('a')));
+      const target = aws.addToken(b, tokenValue(canary('b')));
+      aws.addToken(c, tokenValue(canary('c')));
+
+      // WHEN the probe runs for b only
+      const report = await runProbe(deps([a, b, c]), { only: [target.name] });
+
+      // THEN only b is read, verified and reported
+      expect(report.tokens.map((t) => t.token)).toEqual(['b']);
+      expect(adapter('gitlab').calls).toBe(1);
+      const batches = aws.sm.commandCalls(BatchGetSecretValueCommand).map((call) => call.args[0].input.SecretIdList);
+      expect(batches).toEqual([[target.arn]]);
+      expect(aws.calls(ListSecretsCommand)).toBe(1);
+    });
+
+    it('still finds a duplicate through the other tokens’ stored fingerprint tags', async () => {
+      // GIVEN a and b share a value, and a full run has stored their fingerprints
+      const [a, b] = [gitlabToken('a'), gitlabToken('b')];
+      aws.addToken(a, tokenValue(canary('shared')));
+      const target = aws.addToken(b, tokenValue(canary('shared')));
+      await runProbe(deps([a, b]));
+      const batchesBefore = aws.calls(BatchGetSecretValueCommand);
+
+      // WHEN b alone is probed again
+      const report = await runProbe(deps([a, b]), { only: [target.name] });
+
+      // THEN b is still a duplicate of a, without reading a's value
+      expect(report.tokens.map((t) => `${t.token}:${t.state}`)).toEqual(['b:duplicate']);
+      expect(aws.calls(BatchGetSecretValueCommand)).toBe(batchesBefore + 1);
+    });
+
+    it('reports neither other undeployed tokens nor run-level metrics', async () => {
+      // GIVEN b is declared but has no secret
+      const [a, b] = [gitlabToken('a'), gitlabToken('b')];
+      const target = aws.addToken(a, tokenValue(canary('a')));
+
+      // WHEN a alone is probed
+      const report = await runProbe(deps([a, b]), { only: [target.name] });
+
+      // THEN b is not reported missing, and no Tokens/ProbeDuration metric is written from one token
+      expect(report.tokens.map((t) => t.token)).toEqual(['a']);
+      expect(metrics.filter((m) => m.name === 'Tokens' || m.name === 'ProbeDuration')).toEqual([]);
+    });
+  });
+
   describe('duplicates, missing values and read errors', () => {
     it('flags two tokens holding the same value, by keyed fingerprint', async () => {
       const a = gitlabToken('a');

@@ -11,12 +11,12 @@ import { inventoryWith } from '../../support/rotation-fixtures';
 
 describe('rotation handler', () => {
   const sm = mockClient(SecretsManagerClient);
-  let handler: typeof import('../../../lambdas/rotation/handler')['handler'];
+  let handler: typeof import('../../../lambdas/rotation/providers/gitlab/handler')['handler'];
 
   beforeAll(async () => {
     vi.stubEnv('TOKENWARDEN_PROVIDER', 'gitlab');
     vi.stubEnv('TOKENWARDEN_INVENTORY', JSON.stringify(inventoryWith({ provider: 'gitlab', settings: {} })));
-    ({ handler } = await import('../../../lambdas/rotation/handler'));
+    ({ handler } = await import('../../../lambdas/rotation/providers/gitlab/handler'));
   });
   afterEach(() => {
     sm.reset();
