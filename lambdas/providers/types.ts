@@ -44,7 +44,10 @@ export interface IssueInput {
   readonly current?: TokenSecretValue;
   /** The admin credential's value, read from the token's adminSecret, for providers that need one. */
   readonly admin?: string;
-  /** Stable for one rotation (the ClientRequestToken): providers that accept an idempotency key get it. */
+  /**
+   * Stable for one rotation (the ClientRequestToken). No supported provider deduplicates on it; adapters
+   * put part of it in the issued key's name, so a key orphaned by a crash can be traced to its rotation.
+   */
   readonly idempotencyKey: string;
 }
 

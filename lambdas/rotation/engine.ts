@@ -46,8 +46,10 @@ import { revokeDueForSecret } from './revoke';
  * createSecret succeeded strands the only live token in a version without labels; AWSCURRENT then holds
  * the revoked old token. Do not cancel such a rotation: let Secrets Manager retry it, or re-seed.
  * For other providers the same window (answer lost before PutSecretValue) leaves one unrecorded token at
- * the provider: a retry with the same ClientRequestToken gets it back where the provider honours the
- * idempotency key; otherwise (OAuth 2.0 client credentials) it lives until its own expiry.
+ * the provider. None of the supported providers deduplicates a create request, so nothing gets it back:
+ * a Datadog, SendGrid or Twilio key issued that way carries the version id's first 8 characters in its
+ * name (so an operator can find and delete it) and lives until deleted; an OAuth 2.0 access token lives
+ * until its own expiry.
  */
 
 /** The rotation event, with the newer RotationToken that @types/aws-lambda lacks (rotation-facts §1.1). */
