@@ -2,7 +2,7 @@ import type { ProviderName } from '../providers/catalog';
 import type { ProviderAdapter } from '../providers/types';
 import { secretsManager } from '../shared/clients';
 import { inventoryForProvider, inventoryFromEnv } from '../shared/config';
-import { getRequiredEnv } from '../shared/errors';
+import { getRequiredEnv, loggableError } from '../shared/errors';
 import { log, logger } from '../shared/logger';
 import { createRotationDeps } from './deps';
 import { type RotationEvent, rotate } from './engine';
@@ -68,7 +68,8 @@ export function createRotationHandler(provider: ProviderName, createAdapter: Rot
     try {
       await rotate(event, deps);
     } catch (error) {
-      logger.error('rotation step failed', error as Error);
+      // Name and message only: the error object's cause chain could quote a provider's answer.
+      logger.error('rotation step failed', { error: loggableError(error) });
       throw error;
     } finally {
       logger.removeKeys(['step', 'versionId']);

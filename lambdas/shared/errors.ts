@@ -55,6 +55,24 @@ export function getRequiredEnv(name: string): string {
   return value;
 }
 
+/** What a log line may say about an error: see {@link loggableError}. */
+export interface LoggableError {
+  readonly name: string;
+  readonly message: string;
+}
+
+/**
+ * The name and message of an error, for a log line. Never log the error object itself: Powertools
+ * Logger prints its `cause` chain and every enumerable property, and those are where secrets hide (a
+ * fetch failure's cause, a JSON SyntaxError quoting a response body, an SDK error's raw response).
+ * tokenwarden's own error classes keep values out of their messages (this file's header).
+ */
+export function loggableError(error: unknown): LoggableError {
+  if (error instanceof Error) return { name: error.name, message: error.message };
+  return { name: 'UnknownError', message: 'a non-Error value was thrown' };
+}
+
+/** Narrows `error` to an Error, rethrowing anything else. */
 export function assertIsError(error: unknown): asserts error is Error {
   if (!(error instanceof Error)) throw error;
 }

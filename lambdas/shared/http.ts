@@ -66,10 +66,10 @@ export async function request(
           json<T>(): T {
             try {
               return JSON.parse(body) as T;
-            } catch (error) {
-              throw new ProviderResponseError(provider, `${provider} answered ${where} with a body that is not JSON`, {
-                cause: error,
-              });
+            } catch {
+              // No `cause`: V8's SyntaxError quotes the body around the bad character ("…"access_tok"… is
+              // not valid JSON"), and loggers print causes, so a token in a broken answer would reach a log.
+              throw new ProviderResponseError(provider, `${provider} answered ${where} with a body that is not JSON`);
             }
           },
         };

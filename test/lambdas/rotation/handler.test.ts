@@ -60,4 +60,40 @@ describe('rotation handler', () => {
     ).rejects.toThrow(/not enabled for rotation/);
     expect(sm).not.toHaveReceivedCommand(GetSecretValueCommand);
   });
+
+  it('logs a failed step by name and message only, never the cause chain or properties that could hold a secret', async () => {
+    // GIVEN a step failing with an error whose cause and properties quote a canary value
+    const canary = 'CANARY-tw-5e8d2b7c1a9f';
+    const failure = Object.assign(new Error('DescribeSecret failed', { cause: new Error(`body: ${canary}`) }), {
+      raw: canary,
+    });
+    sm.on(DescribeSecretCommand).rejects(failure);
+    const printed: string[] = [];
+    const capture = (...args: unknown[]) => {
+      printed.push(args.map(String).join(' '));
+    };
+    const spies = [
+      vi.spyOn(console, 'error').mockImplementation(capture),
+      vi.spyOn(console, 'warn').mockImplementation(capture),
+      vi.spyOn(console, 'info').mockImplementation(capture),
+      vi.spyOn(console, 'log').mockImplementation(capture),
+      vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+        printed.push(String(chunk));
+        return true;
+      }),
+    ];
+    try {
+      // WHEN the handler runs the step
+      await expect(
+        handler({ Step: 'createSecret', SecretId: 'tokenwarden/qa/api-token', ClientRequestToken: 'v2' }),
+      ).rejects.toBe(failure);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    // THEN the failure was logged, without the canary
+    const all = printed.join('\n');
+    expect(all).toContain('rotation step failed');
+    expect(all).toContain('DescribeSecret failed');
+    expect(all).not.toContain(canary);
+  });
 });
