@@ -37,7 +37,7 @@ describe('request()', () => {
   });
 
   it('never follows a redirect: it asks fetch for redirect "manual" and hands the 3xx back', async () => {
-    let redirectMode: RequestRedirect | undefined;
+    let redirectMode: RequestInit['redirect'];
     const fetchSpy: typeof fetch = async (_url, init) => {
       redirectMode = init?.redirect;
       return new Response('', { status: 302, headers: { location: 'https://elsewhere.example/' } });
