@@ -331,6 +331,11 @@ export interface NotifyResult {
  */
 export class Notifier {
   private readonly seen = new Set<string>();
+  /**
+   * Events already posted to Slack whose SNS publish failed: Lambda retries the whole event, and the
+   * retry must not post the same alert to the channel again.
+   */
+  private readonly postedToSlack = new Set<string>();
   private webhookUrl: Promise<string | undefined> | undefined;
 
   public constructor(private readonly deps: NotifyDeps) {}
@@ -343,7 +348,12 @@ export class Notifier {
       return { outcome: 'duplicate', slack: 'not-configured' };
     }
     const message = formatAlert(event, this.deps.inventory);
-    const slack = await this.sendSlack(message, event.id);
+    const slack = this.postedToSlack.has(event.id) ? 'sent' : await this.sendSlack(message, event.id);
+    if (slack === 'sent') {
+      this.postedToSlack.add(event.id);
+      // A retry may land on another container; keep this set bounded like the dedup set.
+      dropOldest(this.postedToSlack, this.deps.dedupSize ?? 1000);
+    }
     await this.deps.sns.send(
       new PublishCommand({ TopicArn: this.deps.topicArn, Subject: message.subject, Message: message.body }),
     );
@@ -378,6 +388,9 @@ export class Notifier {
         errorName: error instanceof IncomingWebhookRequestError ? 'IncomingWebhookRequestError' : nameOf(error),
       });
       this.deps.metrics?.addMetric('SlackFailures', 'Count', 1, { Reason: dead ? 'dead-webhook' : 'unavailable' });
+      // A dead webhook is fixed by storing a new URL in the secret: read it again with the next event
+      // instead of posting to the dead one for the container's whole life.
+      if (dead) this.webhookUrl = undefined;
       return 'failed';
     }
   }
@@ -398,14 +411,18 @@ export class Notifier {
   }
 
   private remember(id: string): void {
+    this.postedToSlack.delete(id);
     this.seen.add(id);
-    const max = this.deps.dedupSize ?? 1000;
-    // A Set iterates in insertion order: drop the oldest.
-    while (this.seen.size > max) {
-      const oldest = this.seen.values().next().value;
-      if (oldest === undefined) break;
-      this.seen.delete(oldest);
-    }
+    dropOldest(this.seen, this.deps.dedupSize ?? 1000);
+  }
+}
+
+/** Bounds a Set; it iterates in insertion order, so the oldest ids go first. */
+function dropOldest(ids: Set<string>, max: number): void {
+  while (ids.size > max) {
+    const oldest = ids.values().next().value;
+    if (oldest === undefined) break;
+    ids.delete(oldest);
   }
 }
 

@@ -245,6 +245,25 @@ describe('Notifier', () => {
     await expect(n.notify(healthEvent('e1'))).resolves.toMatchObject({ outcome: 'sent' });
   });
 
+  it('does not post to Slack again when Lambda retries an event whose SNS publish failed', async () => {
+    snsMock.on(PublishCommand).rejectsOnce(new Error('SNS down')).resolves({ MessageId: 'm-2' });
+    const n = notifier();
+    await expect(n.notify(healthEvent('e1'))).rejects.toThrow('SNS down');
+    await expect(n.notify(healthEvent('e1'))).resolves.toMatchObject({ outcome: 'sent', slack: 'sent' });
+    expect(sink.posts).toHaveLength(1);
+    expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 2);
+  });
+
+  it('reads the webhook secret again after Slack said the webhook is dead (404), so a replaced URL is used', async () => {
+    sink.kill(404);
+    const n = notifier();
+    await n.notify(healthEvent('e1'));
+    sink.kill(undefined);
+    const result = await n.notify(healthEvent('e2'));
+    expect(result.slack).toBe('sent');
+    expect(smMock.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+  });
+
   it('sends an event id only once', async () => {
     const n = notifier();
     await n.notify(healthEvent('same'));
