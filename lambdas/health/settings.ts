@@ -3,7 +3,7 @@ import type { HealthSettings } from './model';
 
 /**
  * The model's thresholds from an environment's inventory (`expiry` and `probe`). The CLI uses it so that
- * `check`, `preflight` and the probe judge a token alike; the probe builds the same object inline today.
+ * `check`, `preflight` and the probe judge a token alike.
  */
 export function healthSettingsOf(inventory: Inventory): HealthSettings {
   return {

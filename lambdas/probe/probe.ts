@@ -13,7 +13,8 @@ import {
 import pLimit from 'p-limit';
 import type { Inventory, TokenSpec } from '../../lib/inventory/schema';
 import { type HealthDetailType, healthEventDetail } from '../health/events';
-import { assessHealth, type HealthRecord, type HealthSettings, type StoredValue } from '../health/model';
+import { assessHealth, type HealthRecord, type StoredValue } from '../health/model';
+import { healthSettingsOf } from '../health/settings';
 import { HEALTH_STATES, type HealthState, type Severity } from '../health/states';
 import { previousFromTags, stateTagChanges, tagMap } from '../health/tags';
 import { canIssue, type ProviderName } from '../providers/catalog';
@@ -237,12 +238,8 @@ export async function runProbe(deps: ProbeDeps, options: ProbeOptions = {}): Pro
     holders.set(fp, [...(holders.get(fp) ?? []), f.token.name]);
   }
 
-  const settings: HealthSettings = {
-    warnBefore: inventory.expiry.warnBefore,
-    criticalBefore: inventory.expiry.criticalBefore,
-    ...(inventory.expiry.healBefore !== undefined ? { healBefore: inventory.expiry.healBefore } : {}),
-    indeterminateAlertAfter: inventory.probe.indeterminateAlertAfter,
-  };
+  // The same thresholds as the CLI's `check` and `preflight`, from one place.
+  const settings = healthSettingsOf(inventory);
 
   const assessed = checked.map(({ f, value, previous, verify, verified }): Assessed => {
     const fp = fingerprints.get(f.arn);
@@ -535,11 +532,17 @@ async function putEvents(
     const chunk = entries.slice(i, i + PUT_EVENTS);
     try {
       const out = await client.send(new PutEventsCommand({ Entries: chunk.map((c) => c.entry) }));
-      // Entries come back in request order; a failed one has an ErrorCode.
-      (out.Entries ?? []).forEach((result, j) => {
-        const sent = chunk[j];
-        if (result.ErrorCode && sent) failed.add(sent.a);
+      // Entries come back in request order; a failed one has an ErrorCode and no EventId
+      // (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html). When the
+      // answer reports failures it cannot attribute, every entry without an EventId counts as failed:
+      // a failed entry keeps its token's old tags, so the next run sends it again.
+      const someFailed = (out.FailedEntryCount ?? 0) > 0;
+      chunk.forEach((sent, j) => {
+        const result = out.Entries?.[j];
+        if (result?.ErrorCode || (someFailed && !result?.EventId)) failed.add(sent.a);
       });
+      if (someFailed)
+        logger.warn('PutEvents rejected entries', { entries: chunk.length, failed: out.FailedEntryCount });
     } catch (error) {
       logger.warn('PutEvents failed', { entries: chunk.length, errorName: errorName(error) });
       for (const c of chunk) failed.add(c.a);

@@ -1,4 +1,9 @@
-import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import {
+  EventBridgeClient,
+  PutEventsCommand,
+  type PutEventsCommandOutput,
+  type PutEventsRequestEntry,
+} from '@aws-sdk/client-eventbridge';
 import {
   BatchGetSecretValueCommand,
   GetSecretValueCommand,
@@ -80,6 +85,8 @@ export class FakeAws {
   public readonly putEventsBatchSizes: number[] = [];
   public readonly rotated: string[] = [];
   public fingerprintKey: string | undefined = 'fingerprint-key-for-tests';
+  /** Answered (once) by the next PutEvents call instead of accepting its entries, e.g. a rejection. */
+  public nextPutEventsAnswer: PutEventsCommandOutput | undefined;
 
   public constructor(private readonly env = 'qa') {
     this.sm.on(ListSecretsCommand).callsFake((input: { NextToken?: string; MaxResults?: number }) => {
@@ -131,6 +138,11 @@ export class FakeAws {
       return { ARN: input.SecretId };
     });
     this.eb.on(PutEventsCommand).callsFake((input: { Entries: PutEventsRequestEntry[] }) => {
+      const failure = this.nextPutEventsAnswer;
+      if (failure) {
+        this.nextPutEventsAnswer = undefined;
+        return failure;
+      }
       this.putEventsBatchSizes.push(input.Entries.length);
       this.events.push(...input.Entries);
       return {

@@ -215,6 +215,39 @@ describe('runProbe', () => {
       expect(maxInFlight).toBeGreaterThan(1);
     });
 
+    it('keeps the old tags of a token whose event PutEvents rejected, so the next run sends it again', async () => {
+      const token = gitlabToken('gitlab-ci');
+      aws.addToken(token, tokenValue(canary('gitlab')));
+      const d = deps([token]);
+      await runProbe(d);
+      adapter('gitlab').answers.set(canary('gitlab'), { verdict: 'invalid', reason: 'the provider answered 401' });
+      // GIVEN EventBridge rejects the one entry of the next run (per-entry ErrorCode)
+      aws.nextPutEventsAnswer = {
+        $metadata: {},
+        FailedEntryCount: 1,
+        Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }],
+      };
+      later(15 * 60_000);
+      const failedRun = await runProbe(d);
+      expect(failedRun).toMatchObject({ eventsSent: 0, eventsFailed: 1 });
+      // THEN the next run emits the change again
+      later(15 * 60_000);
+      const retryRun = await runProbe(d);
+      expect(retryRun).toMatchObject({ eventsSent: 1, eventsFailed: 0 });
+      expect(aws.details()).toEqual([expect.objectContaining({ current: 'invalid', previous: 'ok' })]);
+    });
+
+    it('counts entries as failed when PutEvents reports failures without per-entry results', async () => {
+      const token = gitlabToken('gitlab-ci');
+      aws.addToken(token, tokenValue(canary('gitlab')));
+      const d = deps([token]);
+      await runProbe(d);
+      adapter('gitlab').answers.set(canary('gitlab'), { verdict: 'invalid', reason: 'the provider answered 401' });
+      aws.nextPutEventsAnswer = { $metadata: {}, FailedEntryCount: 1 };
+      later(15 * 60_000);
+      expect(await runProbe(d)).toMatchObject({ eventsSent: 0, eventsFailed: 1 });
+    });
+
     it('sends events in PutEvents batches of at most 10', async () => {
       const tokens = Array.from({ length: 25 }, (_, i) => gitlabToken(`t-${i}`));
       for (const t of tokens) aws.addToken(t, undefined); // placeholders: all missing
