@@ -151,8 +151,8 @@ export async function benchRotation(latencyMs: number, runs = 5): Promise<Rotati
     adminSecret: 'tokenwarden/qa/orders-client',
     settings: { clientId: 'c', tokenUrl: 'http://127.0.0.1:9/token' },
   });
-  // One secret per run: a secret accepts only four rotations within its grace period (the
-  // pending-revocation tag holds four entries; lambdas/rotation/pending-revocation.ts).
+  // One secret per run: a secret accepts only so many rotations within its grace period (the
+  // pending-revocation tag holds eight entries; lambdas/rotation/pending-revocation.ts).
   const inventory = {
     ...one,
     tokens: Array.from({ length: runs }, (_, i) => ({ ...one.tokens[0]!, name: `orders-api-${i}` })),

@@ -2,10 +2,16 @@ import { type SecretsManagerClient, TagResourceCommand, UntagResourceCommand } f
 import { TAG } from '../shared/names';
 
 /**
- * The `tokenwarden:pending-revocation` tag value: a space-separated list of `<versionId>@<revokeAfterIso>`
+ * The `tokenwarden:pending-revocation` tag value: a space-separated list of `<id>@<time>` entries
  * (lambdas/shared/names.ts). Secrets Manager tag values are at most 256 characters
- * (https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_limits.html), so times are written
- * to the second (`2026-11-23T09:00:00Z`): a UUID entry is then 57 characters and four fit.
+ * (https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_limits.html), so entries are
+ * compact: a version id that is a lowercase UUID (what Secrets Manager and the SDKs generate) is written as
+ * its 16 bytes in base64url (22 characters), and the time as epoch seconds in base 36 (6 characters until
+ * 2038). An entry is then 29 characters and eight fit, so eight rotations can overlap one grace period.
+ * Any other version id is written as is (a ClientRequestToken has 32 to 64 characters, so a 22-character
+ * id is always the UUID encoding). The older format (`<uuid>@2026-11-23T09:00:00Z`, four entries) is
+ * still read, so tags written before this change keep working; the next write re-encodes them.
+ * All characters used are allowed in tag values (letters, digits, space and `+ - = . _ : / @`).
  */
 export interface RevocationEntry {
   readonly versionId: string;
@@ -23,6 +29,28 @@ export class RevocationListFullError extends Error {
   }
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const ENCODED_UUID = /^[A-Za-z0-9_-]{22}$/;
+const BASE36_SECONDS = /^[0-9a-z]{1,10}$/;
+
+/** A lowercase UUID as base64url of its 16 bytes; any other id as is. */
+export function encodeVersionId(versionId: string): string {
+  return UUID.test(versionId) ? Buffer.from(versionId.replaceAll('-', ''), 'hex').toString('base64url') : versionId;
+}
+
+/** The inverse of {@link encodeVersionId}. */
+export function decodeVersionId(id: string): string {
+  if (!ENCODED_UUID.test(id)) return id;
+  const hex = Buffer.from(id, 'base64url').toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** Epoch seconds in base 36, or (older tags) an ISO 8601 time, which always holds a `-`. */
+function parseTime(text: string): Date {
+  if (BASE36_SECONDS.test(text)) return new Date(Number.parseInt(text, 36) * 1000);
+  return new Date(text);
+}
+
 /** Parses the tag value; malformed entries are dropped (they cannot name a version we could revoke). */
 export function parseEntries(value: string | undefined): RevocationEntry[] {
   if (!value) return [];
@@ -30,18 +58,21 @@ export function parseEntries(value: string | undefined): RevocationEntry[] {
   for (const part of value.split(' ')) {
     const at = part.lastIndexOf('@');
     if (at <= 0) continue;
-    const revokeAfter = new Date(part.slice(at + 1));
+    const revokeAfter = parseTime(part.slice(at + 1));
     if (Number.isNaN(revokeAfter.getTime())) continue;
-    entries.push({ versionId: part.slice(0, at), revokeAfter });
+    entries.push({ versionId: decodeVersionId(part.slice(0, at)), revokeAfter });
   }
   return entries;
 }
 
-/** Formats entries for the tag value, in a stable order (by time, then version id). */
+/**
+ * Formats entries for the tag value, in a stable order (by time, then version id). Times are written to
+ * the second, rounded up, so a stored time is never before the one asked for.
+ */
 export function formatEntries(entries: readonly RevocationEntry[]): string {
   return [...entries]
     .sort((a, b) => a.revokeAfter.getTime() - b.revokeAfter.getTime() || a.versionId.localeCompare(b.versionId))
-    .map((e) => `${e.versionId}@${e.revokeAfter.toISOString().replace(/\.\d{3}Z$/, 'Z')}`)
+    .map((e) => `${encodeVersionId(e.versionId)}@${Math.ceil(e.revokeAfter.getTime() / 1000).toString(36)}`)
     .join(' ');
 }
 

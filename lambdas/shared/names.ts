@@ -38,7 +38,7 @@ export const TAG = {
   remindedAt: 'tokenwarden:reminded-at',
   /** Keyed fingerprint (HMAC) of the current value, for duplicate detection without plaintext. */
   fingerprint: 'tokenwarden:fingerprint',
-  /** Previous versions waiting for revocation after their grace period: `<versionId>@<revokeAfterIso>`. */
+  /** Previous versions waiting for revocation after their grace period (format: rotation/pending-revocation.ts). */
   pendingRevocation: 'tokenwarden:pending-revocation',
 } as const;
 

@@ -14,9 +14,10 @@ const GRACE = HOUR;
 /**
  * Clock step per rotation: 21 min, so an old token outlives two more rotations before its grace ends.
  * Not 16 min: during finishSecret the pending-revocation tag holds the old versions still in their grace
- * period, the new version's intent entry and the version being replaced; four entries fit in a tag value
- * (lambdas/rotation/pending-revocation.ts), so a fourth rotation within one grace period fails with
- * RevocationListFullError (found by this test; the engine reports it, nothing is lost).
+ * period, the new version's intent entry and the version being replaced. Four entries fitted in a tag
+ * value then, so a fourth rotation within one grace period failed with RevocationListFullError (found by
+ * this test; the engine reports it, nothing is lost); the compact encoding now fits eight
+ * (lambdas/rotation/pending-revocation.ts).
  */
 const STEP = 21 * 60_000;
 
@@ -105,8 +106,9 @@ describe('rotation under load', () => {
 });
 
 describe('rotation faster than the grace period allows', () => {
-  it('a fourth rotation within one grace period fails with RotationFailed; AWSCURRENT and every token are kept', async () => {
-    // GIVEN a secret rotated three times in one grace period (the tag holds three old versions' entries)
+  it('an eighth rotation within one grace period fails with RotationFailed; AWSCURRENT and every token are kept', async () => {
+    // GIVEN a secret rotated seven times in one grace period (the tag holds seven old versions' entries;
+    // the eighth rotation's finishSecret would need nine: those, its intent entry and the version it replaces)
     let now = Math.floor(Date.now() / 1000) * 1000;
     const provider = new MemoryProvider('idempotent', () => now);
     const inventory = inventoryWith({
@@ -127,13 +129,13 @@ describe('rotation faster than the grace period allows', () => {
         },
       });
       const secretId = seedStandIn(rig.aws, inventory, () => provider.mint()).get('orders-api')!;
-      for (let i = 0; i < 3; i++) {
+      for (let i = 0; i < 7; i++) {
         now += 60_000;
         await rotateOnce(rig, secretId);
       }
       const current = await tokenAt(rig.secrets, secretId);
       expect(failed).toEqual([]);
-      // WHEN a fourth rotation starts before any grace period ended
+      // WHEN an eighth rotation starts before any grace period ended
       now += 60_000;
       await rotateOnce(rig, secretId);
       // THEN it fails loudly (the rotation-failure alert), and nothing is lost
