@@ -16,7 +16,8 @@
  * version holds no value (the rotation died before storing it) is dropped; otherwise the adapter revokes
  * the token (idempotent: already revoked or unknown counts as done) and the entry is dropped. A failure
  * stops that secret's sweep after saving what was done, so the next sweep resumes; nothing is dropped
- * that was not revoked.
+ * that was not revoked. Saving re-reads the tag and removes only the revoked entries, so an entry a
+ * concurrent rotation wrote meanwhile is kept.
  *
  * No entry is ever written for providers whose rotate call revokes the old token itself (GitLab
  * self-rotate).
@@ -85,9 +86,10 @@ export async function revokeDue(deps: RotationDeps & { readonly provider: Provid
         // ListSecrets can lag five minutes (rotation-facts §4.1): decide on fresh state.
         const describe = await deps.secrets.send(new DescribeSecretCommand({ SecretId: secretId }));
         const spec = tokenSpecFor(describe, deps.inventory);
-        const before = parseEntries(tagOf(describe)).length;
+        const before = parseEntries(tagOf(describe));
         const after = await revokeDueForSecret(secretId, describe, spec, deps);
-        revoked += before - after.length;
+        // Counted by version: `after` may hold entries a concurrent rotation added meanwhile.
+        revoked += before.filter((e) => !after.some((a) => a.versionId === e.versionId)).length;
       } catch (error) {
         const message = error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error';
         deps.logger.warn('revocation sweep failed for a secret', { secret: entry.Name, error: message });
@@ -145,9 +147,30 @@ export async function revokeDueForSecret(
       remaining = removeEntry(remaining, entry.versionId);
     }
   } finally {
-    await writeEntries(deps.secrets, secretId, original, remaining);
+    remaining = await saveRemovals(secretId, original, remaining, deps);
   }
   return remaining;
+}
+
+/**
+ * Saves the sweep's removals. Tags have no compare-and-set, and a rotation of the same secret may have
+ * recorded an entry (its intent, or the version it replaced) while the provider answered the revoke
+ * calls; writing the list read at the start would drop that entry and its token would never be revoked.
+ * So the tag is read again and only the revoked versions are taken out. (The window left is the time
+ * between this read and the write, not the provider's answer time.)
+ */
+async function saveRemovals(
+  secretId: string,
+  original: readonly RevocationEntry[],
+  remaining: readonly RevocationEntry[],
+  deps: RotationDeps,
+): Promise<RevocationEntry[]> {
+  const revoked = new Set(original.map((e) => e.versionId).filter((id) => !remaining.some((r) => r.versionId === id)));
+  if (revoked.size === 0) return [...remaining];
+  const fresh = parseEntries(tagOf(await deps.secrets.send(new DescribeSecretCommand({ SecretId: secretId }))));
+  const next = fresh.filter((e) => !revoked.has(e.versionId));
+  await writeEntries(deps.secrets, secretId, fresh, next);
+  return next;
 }
 
 function tagOf(describe: DescribeSecretCommandOutput): string | undefined {

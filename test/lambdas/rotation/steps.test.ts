@@ -1,8 +1,9 @@
-import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { randomUUID } from 'node:crypto';
+import { PutSecretValueCommand, TagResourceCommand } from '@aws-sdk/client-secrets-manager';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ProviderAdapter } from '../../../lambdas/providers/types';
 import { ReseedRequiredError, type RotationDeps, type RotationEvent, rotate } from '../../../lambdas/rotation/engine';
-import { parseEntries } from '../../../lambdas/rotation/pending-revocation';
+import { formatEntries, parseEntries } from '../../../lambdas/rotation/pending-revocation';
 import { revokeDue } from '../../../lambdas/rotation/revoke';
 import { ProviderUnavailableError, SecretValueError, TokenInvalidError } from '../../../lambdas/shared/errors';
 import { TAG } from '../../../lambdas/shared/names';
@@ -207,6 +208,33 @@ describe('rotation steps (in-memory Secrets Manager)', () => {
       const result = await revokeDue({ ...deps, provider: 'gitlab' });
       expect(result.secrets).toBe(0);
       expect(provider.isLive(seeded)).toBe(true);
+    });
+
+    it('keeps an entry a rotation added while the sweep was revoking (it writes only its own removals)', async () => {
+      await fullRotation();
+      now += 2 * HOUR;
+      // GIVEN a rotation of the same secret recording its intent entry while the provider answers the revoke
+      const base = provider.adapter();
+      const concurrent = { versionId: randomUUID(), revokeAfter: new Date(now + HOUR) };
+      const racing: ProviderAdapter = {
+        ...base,
+        revoke: async (value, ctx, admin) => {
+          const entries = [...parseEntries(sm.tag(secret, TAG.pendingRevocation)), concurrent];
+          await sm.client.send(
+            new TagResourceCommand({
+              SecretId: secret,
+              Tags: [{ Key: TAG.pendingRevocation, Value: formatEntries(entries) }],
+            }),
+          );
+          await base.revoke!(value, ctx, admin);
+        },
+      };
+      // WHEN the sweep revokes the due entry and saves the tag
+      const result = await revokeDue({ ...deps, adapterFor: () => racing, provider: 'oauth2-client-credentials' });
+      // THEN the old token is revoked and the rotation's entry survived
+      expect(result).toMatchObject({ revoked: 1, failed: [] });
+      expect(provider.isLive(seeded)).toBe(false);
+      expect(parseEntries(sm.tag(secret, TAG.pendingRevocation))).toEqual([concurrent]);
     });
 
     it('keeps the entry and reports the secret when the provider fails, then succeeds on the next sweep', async () => {
