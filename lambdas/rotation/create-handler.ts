@@ -6,7 +6,7 @@ import { getRequiredEnv, loggableError } from '../shared/errors';
 import { log, logger } from '../shared/logger';
 import { createRotationDeps } from './deps';
 import { type RotationEvent, rotate } from './engine';
-import { isRevokeDueEvent, type RevokeDueEvent, revokeDue } from './revoke';
+import { isRevokeDueEvent, RevocationSweepError, type RevokeDueEvent, revokeDue } from './revoke';
 
 /** What a provider entry hands the factory: how to build its one adapter. */
 export type RotationAdapterFactory = (options: {
@@ -57,11 +57,7 @@ export function createRotationHandler(provider: ProviderName, createAdapter: Rot
   return async (event) => {
     if (isRevokeDueEvent(event)) {
       const result = await revokeDue({ ...deps, provider });
-      if (result.failed.length > 0) {
-        throw new Error(
-          `revocation sweep failed for ${result.failed.length} secret(s): ${result.failed.map((f) => f.secret).join(', ')}`,
-        );
-      }
+      if (result.failed.length > 0) throw new RevocationSweepError(result.failed.map((f) => f.secret));
       return;
     }
     logger.appendKeys({ step: event.Step, versionId: event.ClientRequestToken });

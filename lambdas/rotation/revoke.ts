@@ -41,12 +41,26 @@ export interface RevokeDueEvent {
   readonly tokenwarden: 'revoke-due';
 }
 
+/** Whether a rotation Lambda's event is the scheduled sweep rather than a Secrets Manager step. */
 export function isRevokeDueEvent(event: unknown): event is RevokeDueEvent {
   return (
     typeof event === 'object' && event !== null && (event as Record<string, unknown>)['tokenwarden'] === 'revoke-due'
   );
 }
 
+/** The sweep could not finish some secrets; thrown by the handler so the invocation counts as failed. */
+export class RevocationSweepError extends Error {
+  /** The secrets whose sweep stopped, by name. */
+  public readonly secrets: readonly string[];
+
+  public constructor(secrets: readonly string[], options?: ErrorOptions) {
+    super(`revocation sweep failed for ${secrets.length} secret(s): ${secrets.join(', ')}`, options);
+    this.name = 'RevocationSweepError';
+    this.secrets = secrets;
+  }
+}
+
+/** What one sweep did. */
 export interface RevokeDueResult {
   /** Secrets that had entries. */
   readonly secrets: number;

@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { RevocationSweepError } from '../../../lambdas/rotation/revoke';
 import { TAG } from '../../../lambdas/shared/names';
 import { inventoryWith } from '../../support/rotation-fixtures';
 
@@ -45,6 +46,7 @@ describe('rotation handler', () => {
       ],
     });
     sm.on(DescribeSecretCommand).rejects(new Error('AccessDenied'));
+    await expect(handler({ tokenwarden: 'revoke-due' })).rejects.toThrow(RevocationSweepError);
     await expect(handler({ tokenwarden: 'revoke-due' })).rejects.toThrow(/1 secret/);
   });
 
