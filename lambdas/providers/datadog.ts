@@ -114,7 +114,7 @@ export function createDatadogAdapter(options: AdapterOptions = {}): ProviderAdap
             headers,
             body: JSON.stringify({ data: { type: 'api_keys', attributes: { name: keyName } } }),
           },
-          http,
+          { ...http, createsResource: true },
         );
         expectStatus(NAME, url, res, [200, 201], 'create an API key');
         const data = res.json<{ data?: { id?: string; attributes?: { key?: string } } }>().data;
@@ -133,7 +133,7 @@ export function createDatadogAdapter(options: AdapterOptions = {}): ProviderAdap
         NAME,
         url,
         { method: 'POST', headers, body: JSON.stringify({ data: { type: 'application_keys', attributes } }) },
-        http,
+        { ...http, createsResource: true },
       );
       expectStatus(NAME, url, res, [200, 201], 'create an application key');
       const data = res.json<{ data?: { id?: string; attributes?: { key?: string; scopes?: string[] | null } } }>().data;

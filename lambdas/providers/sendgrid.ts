@@ -77,7 +77,7 @@ export function createSendgridAdapter(options: AdapterOptions = {}): ProviderAda
         NAME,
         url,
         { method: 'POST', headers: adminHeaders(admin), body: JSON.stringify(body) },
-        http,
+        { ...http, createsResource: true },
       );
       expectStatus(NAME, url, res, [200, 201], 'create an API key');
       const created = res.json<{ api_key?: string; api_key_id?: string; scopes?: string[] }>();

@@ -80,7 +80,7 @@ export function createTwilioAdapter(options: AdapterOptions = {}): ProviderAdapt
           headers: { Authorization: adminAuth(admin), 'Content-Type': 'application/x-www-form-urlencoded' },
           body: form.toString(),
         },
-        http,
+        { ...http, createsResource: true },
       );
       expectStatus(NAME, url, res, [200, 201], 'create an API key');
       const created = res.json<{ sid?: string; secret?: string }>();

@@ -16,6 +16,13 @@ export interface HttpOptions {
   readonly maxRetryAfterMs?: number;
   /** Largest response body read, so a hostile provider cannot exhaust memory. @default 1 MiB */
   readonly maxBodyBytes?: number;
+  /**
+   * The request creates something (a new key): retry only a 429, which says the request was not
+   * processed. A timeout, a network error or a 5xx may come after the provider created the key, and a
+   * retry would then create a second one that nothing records (a live, orphaned credential); Secrets
+   * Manager retries the whole rotation instead. @default false
+   */
+  readonly createsResource?: boolean;
   readonly fetch?: typeof fetch;
   readonly sleep?: (ms: number) => Promise<void>;
 }
@@ -46,6 +53,7 @@ export async function request(
     baseDelayMs = 200,
     maxRetryAfterMs = 10_000,
     maxBodyBytes = 1_048_576,
+    createsResource = false,
     fetch: fetchImpl = fetch,
     sleep = sleepFor,
   } = options;
@@ -76,6 +84,7 @@ export async function request(
       }
       lastStatus = response.status;
       lastProblem = `HTTP ${response.status}`;
+      if (createsResource && response.status !== 429) break;
       const retryAfter = retryAfterMs(response.headers.get('retry-after'));
       if (retryAfter !== undefined) {
         if (retryAfter > maxRetryAfterMs) break;
@@ -85,6 +94,7 @@ export async function request(
       if (error instanceof ProviderResponseError) throw error;
       lastStatus = undefined;
       lastProblem = describeNetworkError(error, timeoutMs);
+      if (createsResource) break;
     }
     if (attempt < retries) await sleep(delay);
   }

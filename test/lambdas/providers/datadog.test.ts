@@ -83,6 +83,16 @@ describe('datadog adapter', () => {
       await adapter().revoke!(issued, apiCtx(), admin);
     });
 
+    it('does not retry a create that answered 5xx (the key may exist; a retry would orphan a second one)', async () => {
+      const admin = adminSecret();
+      h.providers.faults.datadog.requests = 0;
+      h.providers.faults.datadog.failNext({ kind: 'status', status: 503 });
+      await expect(adapter().issue!({ ctx: apiCtx(), admin, idempotencyKey: 'a1b2c3d4-rotation' })).rejects.toThrow(
+        /could not be reached/,
+      );
+      expect(h.providers.faults.datadog.requests).toBe(1);
+    });
+
     it('issues an application key with the inventory scopes and keeps the companion API key', async () => {
       const admin = adminSecret();
       const api = dd().seedApiKey();

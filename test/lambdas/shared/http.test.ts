@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProviderResponseError } from '../../../lambdas/shared/errors';
+import { ProviderResponseError, ProviderUnavailableError } from '../../../lambdas/shared/errors';
 import { request } from '../../../lambdas/shared/http';
 
 const CANARY = 'CANARY-tw-9f3a1c7e5b2d4a6f';
@@ -74,5 +74,60 @@ describe('request()', () => {
     );
     expect(error).toBeInstanceOf(Error);
     expect(everythingAbout(error)).not.toContain('CANARY');
+  });
+
+  describe('a request that creates something (createsResource)', () => {
+    const counting = (statuses: number[]) => {
+      let calls = 0;
+      const fetchImpl: typeof fetch = async () => new Response('{}', { status: statuses[calls++] ?? 200 });
+      return { fetchImpl, calls: () => calls };
+    };
+
+    it('is not retried after a 5xx, which may come after the key was created', async () => {
+      const f = counting([503, 201]);
+      const error = await request(
+        'x',
+        'https://api.example/keys',
+        { method: 'POST' },
+        {
+          createsResource: true,
+          fetch: f.fetchImpl,
+          sleep: async () => {},
+        },
+      ).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(ProviderUnavailableError);
+      expect(f.calls()).toBe(1);
+    });
+
+    it('is not retried after a network error or timeout', async () => {
+      let calls = 0;
+      const failing: typeof fetch = async () => {
+        calls++;
+        throw new DOMException('timed out', 'TimeoutError');
+      };
+      await expect(
+        request('x', 'https://api.example/keys', { method: 'POST' }, { createsResource: true, fetch: failing }),
+      ).rejects.toBeInstanceOf(ProviderUnavailableError);
+      expect(calls).toBe(1);
+    });
+
+    it('is retried after a 429, which says the request was not processed', async () => {
+      const f = counting([429, 201]);
+      const res = await request(
+        'x',
+        'https://api.example/keys',
+        { method: 'POST' },
+        {
+          createsResource: true,
+          fetch: f.fetchImpl,
+          sleep: async () => {},
+        },
+      );
+      expect(res.status).toBe(201);
+      expect(f.calls()).toBe(2);
+    });
   });
 });
