@@ -33,6 +33,7 @@ interface RotationServiceDetail {
   readonly additionalEventData?: { readonly SecretId?: string };
 }
 
+/** How an alert is presented: its emoji, its word and whether it carries a fix command. */
 export type AlertKind = 'critical' | 'warning' | 'recovery' | 'rotation-failed';
 
 /** One alert, formatted for both channels. Built only from event fields: never a token value. */
@@ -300,6 +301,7 @@ export const postWithIncomingWebhook: SlackPoster = async (url, message) => {
   await webhook.send(message);
 };
 
+/** What the notifier talks to, injected by the handler. */
 export interface NotifyDeps {
   readonly sns: SNSClient;
   readonly secrets: SecretsManagerClient;
@@ -315,6 +317,7 @@ export interface NotifyDeps {
   readonly dedupSize?: number;
 }
 
+/** What happened to one event: sent (and where) or skipped as a duplicate. */
 export interface NotifyResult {
   readonly outcome: 'sent' | 'duplicate';
   readonly slack: 'sent' | 'failed' | 'not-configured';

@@ -42,6 +42,7 @@ const READS_IN_FLIGHT = 4;
  */
 export type ProbeMetrics = MetricSink;
 
+/** Everything a probe run talks to, injected by the handler (or a test, or the local stand-in). */
 export interface ProbeDeps {
   readonly secrets: SecretsManagerClient;
   readonly events: EventBridgeClient;
@@ -90,6 +91,7 @@ export interface TokenReport {
   readonly event?: 'changed' | 'reminder';
 }
 
+/** What one probe run found and did; the handler returns a summary of it. */
 export interface ProbeReport {
   readonly env: string;
   readonly startedAt: string;

@@ -39,6 +39,7 @@ function datadogRetryAfter(headers: Headers): number | undefined {
   return reset !== null && /^\d+$/.test(reset) ? Number(reset) : undefined;
 }
 
+/** The adapter for Datadog API and application keys; every call goes through lambdas/shared/http.ts (timeouts, bounded retries). */
 export function createDatadogAdapter(options: AdapterOptions = {}): ProviderAdapter {
   const http = withRateLimitRetryAfter(options.http, datadogRetryAfter);
   const adminHeaders = (admin: string | undefined) => {

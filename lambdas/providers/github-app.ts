@@ -94,6 +94,7 @@ function grants(permissions: readonly string[], wanted: string): boolean {
   });
 }
 
+/** The adapter for GitHub App installations (the stored App key mints installation tokens); every call goes through lambdas/shared/http.ts (timeouts, bounded retries). */
 export function createGithubAppAdapter(options: AdapterOptions = {}): ProviderAdapter {
   const http = options.http;
 

@@ -62,6 +62,7 @@ export function githubForbidden(res: HttpResponse): VerifyResult {
   return { verdict: 'indeterminate', reason: 'GitHub answered 403 without a recognised reason', status: 403 };
 }
 
+/** The adapter for GitHub personal access tokens; every call goes through lambdas/shared/http.ts (timeouts, bounded retries). */
 export function createGithubPatAdapter(options: AdapterOptions = {}): ProviderAdapter {
   return {
     name: NAME,

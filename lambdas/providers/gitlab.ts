@@ -48,6 +48,7 @@ interface GitlabToken {
   user_id?: unknown;
 }
 
+/** The adapter for GitLab personal, project and group access tokens; every call goes through lambdas/shared/http.ts (timeouts, bounded retries). */
 export function createGitlabAdapter(options: GitlabAdapterOptions = {}): ProviderAdapter {
   const clock = options.clock ?? (() => new Date());
   const call = (url: string, token: string, init: RequestInit = {}, retry = true): Promise<HttpResponse> =>

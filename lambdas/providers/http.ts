@@ -22,6 +22,7 @@ function readPath(data: unknown, path: string): unknown {
   return node;
 }
 
+/** The adapter for any HTTP service, as the inventory describes; every call goes through lambdas/shared/http.ts (timeouts, bounded retries). */
 export function createHttpAdapter(options: AdapterOptions = {}): ProviderAdapter {
   return {
     name: NAME,

@@ -49,6 +49,7 @@ function form(fields: Record<string, string>): URLSearchParams {
   return new URLSearchParams(fields);
 }
 
+/** The adapter for OAuth 2.0 client-credentials access tokens; every call goes through lambdas/shared/http.ts (timeouts, bounded retries). */
 export function createOAuth2Adapter(options: OAuth2AdapterOptions = {}): ProviderAdapter {
   const clock = options.clock ?? (() => new Date());
   const post = (url: string, auth: string, body: URLSearchParams, retry = true): Promise<HttpResponse> =>

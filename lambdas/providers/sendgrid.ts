@@ -32,6 +32,7 @@ function sendgridRetryAfter(headers: Headers, nowMs: number): number | undefined
   return reset !== null && /^\d+$/.test(reset) ? Number(reset) - nowMs / 1000 : undefined;
 }
 
+/** The adapter for SendGrid API keys; every call goes through lambdas/shared/http.ts (timeouts, bounded retries). */
 export function createSendgridAdapter(options: AdapterOptions = {}): ProviderAdapter {
   const http = withRateLimitRetryAfter(options.http, sendgridRetryAfter);
   const adminHeaders = (admin: string | undefined) => ({

@@ -39,6 +39,7 @@ function errorCode(answer: SlackAnswer): string {
   return typeof answer.error === 'string' && /^[a-z_]{1,64}$/.test(answer.error) ? answer.error : 'unknown_error';
 }
 
+/** The adapter for Slack bot and user tokens; every call goes through lambdas/shared/http.ts (timeouts, bounded retries). */
 export function createSlackAdapter(options: AdapterOptions = {}): ProviderAdapter {
   return {
     name: NAME,

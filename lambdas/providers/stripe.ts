@@ -19,6 +19,7 @@ export function isStripeLiveKey(token: string): boolean {
 
 export const STRIPE_LIVE_KEY_NOTE = 'LIVE-mode key (sk_live_/rk_live_) stored in a QA environment';
 
+/** The adapter for Stripe secret and restricted keys; every call goes through lambdas/shared/http.ts (timeouts, bounded retries). */
 export function createStripeAdapter(options: AdapterOptions = {}): ProviderAdapter {
   return {
     name: NAME,

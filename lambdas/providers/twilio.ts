@@ -17,6 +17,7 @@ import type { IssueInput, ProviderAdapter, TokenContext } from './types';
  */
 const NAME = 'twilio';
 
+/** The adapter for Twilio API keys; every call goes through lambdas/shared/http.ts (timeouts, bounded retries). */
 export function createTwilioAdapter(options: AdapterOptions = {}): ProviderAdapter {
   const http = options.http;
   const adminAuth = (admin: string | undefined) => {

@@ -4,6 +4,7 @@ import type { Capability, ProviderName } from './catalog';
 /** valid / invalid (the provider said no) / indeterminate (could not tell: network, 5xx, 429, odd answer). */
 export type Verdict = 'valid' | 'invalid' | 'indeterminate';
 
+/** An adapter's answer about one token; every field is safe to log and alert on. */
 export interface VerifyResult {
   readonly verdict: Verdict;
   /** Why, in words safe to log and alert on (never the token). */
@@ -38,6 +39,7 @@ export interface TokenContext {
   readonly lifetimeMs?: number;
 }
 
+/** What an adapter gets to issue a new token. */
 export interface IssueInput {
   readonly ctx: TokenContext;
   /** The token being replaced, when there is one (self-rotating providers need it). */

@@ -12,6 +12,7 @@ export type RotationAdapterFactory = (
   options: { readonly readAdminSecret: (secretName: string) => Promise<string> },
 ) => ProviderAdapter;
 
+/** What {@link createRotationDeps} wires into the engine's dependencies. */
 export interface RotationDepsOptions {
   readonly secrets: Pick<SecretsManagerClient, 'send'>;
   /** The tokens this rotation function serves (one provider's, on AWS). */

@@ -65,6 +65,7 @@ export interface TestRetry {
   readonly baseDelayMs: number;
 }
 
+/** testSecret's default: six checks over about 31 s. */
 export const DEFAULT_TEST_RETRY: TestRetry = { attempts: 6, baseDelayMs: 1000 };
 
 /** Everything the engine talks to, injected (STYLE.md rec. 3). */
@@ -82,6 +83,7 @@ export interface RotationDeps {
   readonly testRetry?: TestRetry;
 }
 
+/** The four steps of Secrets Manager's rotation contract (rotation-facts.md §1.3). */
 export type RotationStep = 'createSecret' | 'setSecret' | 'testSecret' | 'finishSecret';
 
 /** The secret is not set up for rotation the way the event says (template's ValueError). */

@@ -27,6 +27,7 @@ export interface HttpOptions {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
+/** A provider's final answer: status, headers and the body read up to `maxBodyBytes`. */
 export interface HttpResponse {
   readonly status: number;
   readonly headers: Headers;

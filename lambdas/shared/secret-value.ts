@@ -27,6 +27,7 @@ export const PLACEHOLDER_VALUE = JSON.stringify({
   hint: 'seed with: tokenwarden put <env>/<token>',
 });
 
+/** A stored value read back: usable, absent (or the placeholder), or malformed with a reason safe to show. */
 export type ParsedSecretValue =
   | { readonly kind: 'ok'; readonly value: TokenSecretValue }
   | { readonly kind: 'missing' }
@@ -73,6 +74,7 @@ export function parseSecretValue(secretString: string | undefined): ParsedSecret
   return { kind: 'ok', value: record as unknown as TokenSecretValue };
 }
 
+/** The stored form of a token value (the JSON that parseSecretValue reads). */
 export function serializeSecretValue(value: TokenSecretValue): string {
   return JSON.stringify(value);
 }
