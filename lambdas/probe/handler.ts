@@ -1,3 +1,4 @@
+import type { Context } from 'aws-lambda';
 import { eventBridge, secretsManager } from '../shared/clients';
 import { inventoryFromEnv } from '../shared/config';
 import { log, logger } from '../shared/logger';
@@ -7,6 +8,9 @@ import { adapterFor } from '../providers/registry';
 import type { ProviderAdapter } from '../providers/types';
 import { adminSecretReader } from '../shared/admin-secret';
 import { type ProbeReport, runProbe } from './probe';
+
+/** Time kept free after the last verify starts (see the handler). */
+const VERIFY_MARGIN_MS = 60_000;
 
 // Read once per container (STYLE.md §5): the inventory is inlined at synth time.
 const inventory = inventoryFromEnv();
@@ -45,8 +49,14 @@ export function secretOf(event: ProbeEvent): string | undefined {
  */
 export const handler = async (
   event?: ProbeEvent,
+  context?: Pick<Context, 'getRemainingTimeInMillis'>,
 ): Promise<Pick<ProbeReport, 'env' | 'durationMs' | 'eventsSent' | 'eventsFailed'>> => {
   const secret = secretOf(event);
+  // Room after the last verify starts: calls in flight (a provider call is bounded at about 35 s,
+  // lambdas/shared/http.ts), then PutEvents and the tag writes.
+  const remaining = context?.getRemainingTimeInMillis();
+  const verifyDeadline =
+    remaining === undefined ? undefined : new Date(Date.now() + Math.max(0, remaining - VERIFY_MARGIN_MS));
   try {
     const report = await runProbe(
       {
@@ -57,6 +67,7 @@ export const handler = async (
         clock: () => new Date(),
         logger: log,
         metrics: powertoolsSink(metrics),
+        ...(verifyDeadline ? { verifyDeadline } : {}),
       },
       secret === undefined ? {} : { only: [secret] },
     );

@@ -58,6 +58,13 @@ export interface ProbeDeps {
   readonly perProviderLimit?: number;
   /** A token already known invalid is re-probed at most this often (PROVIDERS.md rule 1). @default 1 hour */
   readonly reprobeInvalidAfter?: number;
+  /**
+   * No verify call starts after this time (by `clock`); the tokens left are reported indeterminate. The
+   * handler sets it from the Lambda's remaining time less a margin for calls in flight and the writes
+   * that follow, so a slow provider makes some tokens indeterminate instead of timing out the whole run
+   * (which would send no event and write no tag for any token). @default no deadline
+   */
+  readonly verifyDeadline?: Date;
 }
 
 /** What one probe run covers. */
@@ -123,6 +130,10 @@ interface Checked {
 }
 
 const NO_ANSWER: StoredValue = { kind: 'unreadable', reason: 'no answer for this secret' };
+const OUT_OF_TIME: VerifyResult = {
+  verdict: 'indeterminate',
+  reason: 'not verified: the probe run ran out of time (a provider answered slowly)',
+};
 
 interface Assessed extends Found {
   readonly record: HealthRecord;
@@ -164,6 +175,8 @@ export async function runProbe(deps: ProbeDeps, options: ProbeOptions = {}): Pro
   // (bench/, verify at 100 ms and concurrency 50: 20 s of verify time).
   const fingerprintKeyRead = readFingerprintKey(deps.secrets, env, logger);
   const reprobeAfter = deps.reprobeInvalidAfter ?? HOUR;
+  const deadline = deps.verifyDeadline?.getTime();
+  const pastDeadline = (): boolean => deadline !== undefined && deps.clock().getTime() >= deadline;
   const check = async (f: Found, valueRead: Promise<StoredValue>): Promise<Checked> => {
     const value = await valueRead;
     const key = await fingerprintKeyRead;
@@ -187,8 +200,11 @@ export async function runProbe(deps: ProbeDeps, options: ProbeOptions = {}): Pro
         // PROVIDERS.md rule 1: repeated bad credentials can lock out a user's live tokens too.
         verify = { verdict: 'invalid', reason: `rejected by the provider (last checked ${checkedAt})` };
       } else {
-        verify = await providerLimit(f.token.provider)(() => limit(() => verifyOne(deps, env, f.token, value.value)));
-        verified = true;
+        const answer = await providerLimit(f.token.provider)(() =>
+          limit(() => (pastDeadline() ? undefined : verifyOne(deps, env, f.token, value.value))),
+        );
+        verify = answer ?? OUT_OF_TIME;
+        verified = answer !== undefined;
       }
     }
     if (verify?.verdict === 'indeterminate') {

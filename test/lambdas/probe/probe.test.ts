@@ -248,6 +248,33 @@ describe('runProbe', () => {
       expect(await runProbe(d)).toMatchObject({ eventsSent: 0, eventsFailed: 1 });
     });
 
+    it('reports the tokens it had no time to verify as indeterminate, and still finishes the run', async () => {
+      // GIVEN a provider so slow that the clock passes the verify deadline during the first call
+      const tokens = [gitlabToken('a'), gitlabToken('b'), gitlabToken('c')];
+      for (const t of tokens) aws.addToken(t, tokenValue(canary(t.name)));
+      const slow = adapter('gitlab');
+      const verify = slow.verify.bind(slow);
+      slow.verify = async (value) => {
+        const result = await verify(value);
+        later(10 * 60_000);
+        return result;
+      };
+      // WHEN the run may start verifies for 5 minutes, one at a time
+      const report = await runProbe(
+        deps(tokens, { concurrency: 1, verifyDeadline: new Date(now.getTime() + 5 * 60_000) }),
+      );
+      // THEN one token was verified, the other two are indeterminate and unverified, and tags were written
+      expect(report.tokens.filter((t) => t.verified)).toHaveLength(1);
+      const skipped = report.tokens.filter((t) => !t.verified);
+      expect(skipped).toHaveLength(2);
+      for (const t of skipped) {
+        expect(t.state).toBe('indeterminate');
+        expect(t.reasons.join(' ')).toContain('ran out of time');
+      }
+      expect(slow.calls).toBe(1);
+      expect(aws.calls(TagResourceCommand)).toBe(3);
+    });
+
     it('sends events in PutEvents batches of at most 10', async () => {
       const tokens = Array.from({ length: 25 }, (_, i) => gitlabToken(`t-${i}`));
       for (const t of tokens) aws.addToken(t, undefined); // placeholders: all missing
