@@ -10,6 +10,7 @@ import type { Inventory, TokenSpec } from '../../lib/inventory/schema';
 import type { HealthEventDetail } from '../health/events';
 import type { HealthState } from '../health/states';
 import { canIssue } from '../providers/catalog';
+import { SecretValueError } from '../shared/errors';
 import type { Log } from '../shared/logger';
 import type { MetricSink } from '../shared/metrics';
 import { DETAIL_TYPE, EVENT_SOURCE } from '../shared/names';
@@ -408,7 +409,7 @@ export class Notifier {
       // Also accept the value stored in tokenwarden's own format (`tokenwarden put`).
       const parsed = parseSecretValue(text);
       if (parsed.kind === 'ok') return parsed.value.token;
-      throw new Error('the Slack webhook secret holds neither a URL nor a tokenwarden value');
+      throw new SecretValueError('the Slack webhook secret holds neither a URL nor a tokenwarden value');
     });
     return this.webhookUrl;
   }
