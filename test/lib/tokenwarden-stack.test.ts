@@ -1,6 +1,7 @@
 import { lintSource } from '@secretlint/core';
 import { creator as recommended } from '@secretlint/secretlint-rule-preset-recommend';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { isDeepStrictEqual as isEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { Inventory } from '../../lib/inventory/schema';
 import { TokenPipelineStack } from '../../lib/tokenwarden-stack';
@@ -86,6 +87,32 @@ describe('TokenPipelineStack', () => {
 
     it('passes a plaintext-secret scan (secretlint recommended rules)', async () => {
       expect(await secretFindings(JSON.stringify(template.toJSON(), null, 2))).toEqual([]);
+    });
+
+    it('grants no KMS action through IAM: every use of the key is in the key policy, with a condition', () => {
+      const iamActions = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) =>
+        (p.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap((st) => [st.Action].flat()),
+      );
+      expect(iamActions.filter((a) => a.startsWith('kms:'))).toEqual([]);
+      const [key] = Object.values(template.findResources('AWS::KMS::Key'));
+      const statements: { Principal: { AWS?: unknown; Service?: string }; Condition?: Record<string, unknown> }[] =
+        key?.Properties.KeyPolicy.Statement ?? [];
+      const root = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${inventory.account}:root`]] };
+      // Role principals (not the account root, not a service) may use the key only through a named service.
+      const roleStatements = statements.filter(
+        (st) => st.Principal.AWS !== undefined && !isEqual(st.Principal.AWS, root),
+      );
+      expect(roleStatements.length).toBeGreaterThan(0);
+      for (const st of roleStatements) {
+        expect(st.Condition).toEqual({
+          StringEquals: {
+            'kms:ViaService': expect.stringMatching(/^(secretsmanager|sns)\.[a-z0-9-]+\.amazonaws\.com$/),
+          },
+        });
+      }
+      expect(statements.filter((st) => st.Principal.Service !== undefined).map((st) => st.Principal.Service)).toEqual([
+        'cloudwatch.amazonaws.com',
+      ]);
     });
 
     it('leaves no unacknowledged AwsSolutions finding', () => {
