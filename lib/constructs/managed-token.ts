@@ -56,12 +56,14 @@ export class ManagedToken extends Construct {
     });
     for (const [key, value] of Object.entries(tokenTags(props.env, props.token))) Tags.of(this.secret).add(key, value);
 
+    const rotationReason =
+      props.token.rotation === 'manual'
+        ? `${props.token.provider} has no API to issue tokens (inventory rotation: manual): the probe reminds the owner before expiry instead`
+        : 'Rotation is attached by the rotation construct of this token’s provider (one Lambda per provider), not by the secret itself';
+    Validations.of(this.secret).acknowledge({ id: 'AwsSolutions-SMG4', reason: rotationReason });
     Validations.of(this.secret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        props.token.rotation === 'manual'
-          ? `${props.token.provider} has no API to issue tokens (inventory rotation: manual): the probe reminds the owner before expiry instead`
-          : 'Rotation is attached by the rotation construct of this token’s provider (one Lambda per provider), not by the secret itself',
+      id: 'NIST.800.53.R5-SecretsManagerRotationEnabled',
+      reason: rotationReason,
     });
   }
 

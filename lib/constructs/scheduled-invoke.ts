@@ -1,10 +1,11 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { INLINE_POLICY_REASON } from './tokenwarden-function';
 
 /** Scheduler's ranges. https://docs.aws.amazon.com/scheduler/latest/APIReference/API_RetryPolicy.html */
 const MAX_RETRIES = 185;
@@ -76,6 +77,10 @@ export class ScheduledInvoke extends Construct {
         deadLetterQueue: props.deadLetterQueue,
       }),
     });
+    const policy = this.role.node.tryFindChild('DefaultPolicy');
+    if (policy) {
+      Validations.of(policy).acknowledge({ id: 'NIST.800.53.R5-IAMNoInlinePolicy', reason: INLINE_POLICY_REASON });
+    }
   }
 }
 

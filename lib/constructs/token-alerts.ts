@@ -137,6 +137,9 @@ export class TokenAlerts extends Construct {
       environment: { ALERT_TOPIC_ARN: this.topic.topicArn },
       define: inlineInventory(inventory),
       deadLetterQueue: this.deadLetterQueue.queue,
+      // A burst of health changes (a provider outage) queues as throttled async invocations, which Lambda retries
+      // for up to 6 h, rather than taking the account's concurrency; and notify always has its share.
+      reservedConcurrentExecutions: 5,
     });
     // Not topic.grantPublish: that also puts kms:Decrypt/GenerateDataKey* on the environment key into notify's IAM
     // policy with no condition, usable outside SNS. Here notify may use the key only when SNS calls KMS for it.

@@ -2,6 +2,7 @@ import { lintSource } from '@secretlint/core';
 import { creator as recommended } from '@secretlint/secretlint-rule-preset-recommend';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { isDeepStrictEqual as isEqual } from 'node:util';
+import { NIST80053R5Checks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import type { Inventory } from '../../lib/inventory/schema';
 import { TokenPipelineStack } from '../../lib/tokenwarden-stack';
@@ -117,6 +118,10 @@ describe('TokenPipelineStack', () => {
 
     it('leaves no unacknowledged AwsSolutions finding', () => {
       expect(unacknowledgedNagFindings(stack)).toEqual([]);
+    });
+
+    it('leaves no unacknowledged NIST 800-53 R5 finding', () => {
+      expect(unacknowledgedNagFindings(stack, new NIST80053R5Checks())).toEqual([]);
     });
   });
 
