@@ -76,6 +76,20 @@ describe('TokenPipelineStack', () => {
       }
     });
 
+    it('denies DeleteSecret in every token secret’s resource policy, rotatable or manual, once', () => {
+      const policies = Object.values(template.findResources('AWS::SecretsManager::ResourcePolicy'));
+      const secretIds = policies.map((p) => p.Properties.SecretId.Ref).sort();
+      const tokenIds = [...stack.tokens.values()]
+        .map((t) => stack.getLogicalId(t.secret.node.defaultChild as never))
+        .sort();
+      expect(secretIds).toEqual(tokenIds);
+      for (const policy of policies) {
+        expect(policy.Properties.ResourcePolicy.Statement).toEqual([
+          expect.objectContaining({ Effect: 'Deny', Action: 'secretsmanager:DeleteSecret' }),
+        ]);
+      }
+    });
+
     it('holds no secret value other than the placeholder', () => {
       const secretStrings = Object.values(template.findResources('AWS::SecretsManager::Secret'))
         .map((r) => r.Properties.SecretString)
