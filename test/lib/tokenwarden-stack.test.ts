@@ -130,6 +130,16 @@ describe('TokenPipelineStack', () => {
       ]);
     });
 
+    it('outputs what an operator wires to: the alert topic, the bus, the key alias and the dashboard', () => {
+      const ref = (c: { node: { defaultChild?: unknown } }) => ({
+        Ref: stack.getLogicalId(c.node.defaultChild as never),
+      });
+      template.hasOutput('AlertTopicArn', { Value: ref(stack.alerts.topic) });
+      template.hasOutput('EventBusName', { Value: ref(stack.alerts.bus) });
+      template.hasOutput('KeyAlias', { Value: `alias/tokenwarden/${env}` });
+      template.hasOutput('DashboardName', { Value: ref(stack.probe.dashboard) });
+    });
+
     it('leaves no unacknowledged AwsSolutions finding', () => {
       expect(unacknowledgedNagFindings(stack)).toEqual([]);
     });
