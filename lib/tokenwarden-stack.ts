@@ -1,4 +1,4 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { CiAccess } from './constructs/ci-access';
@@ -47,7 +47,8 @@ export class TokenPipelineStack extends Stack {
     });
     this.inventory = inventory;
 
-    this.key = new EnvironmentKey(this, 'EnvironmentKey', { env: inventory.name }).key;
+    const environmentKey = new EnvironmentKey(this, 'EnvironmentKey', { env: inventory.name });
+    this.key = environmentKey.key;
 
     const tokens = new Map<string, ManagedToken>();
     for (const token of inventory.tokens) {
@@ -82,5 +83,14 @@ export class TokenPipelineStack extends Stack {
       tokens,
       key: this.key,
     });
+
+    // What operators wire to after a deploy: extra topic subscribers (chat, pager), forwarding health events to a
+    // central bus, the key to encrypt hand-made admin secrets with, and where to look.
+    const output = (id: string, value: string, description: string) =>
+      new CfnOutput(this, id, { value, description: `tokenwarden ${inventory.name}: ${description}` });
+    output('AlertTopicArn', this.alerts.topic.topicArn, 'SNS topic of token alerts and alarms (add subscribers here)');
+    output('EventBusName', this.alerts.bus.eventBusName, 'event bus of token health events (archived)');
+    output('KeyAlias', environmentKey.aliasName, 'KMS key of the token secrets (admin secrets too)');
+    output('DashboardName', this.probe.dashboard.dashboardName, 'CloudWatch dashboard of token health');
   }
 }

@@ -17,6 +17,8 @@ export interface EnvironmentKeyProps {
 export class EnvironmentKey extends Construct {
   /** The key; pass it to secrets and grant through them (`ManagedToken.grantRead`), not on the key. */
   public readonly key: kms.Key;
+  /** `alias/tokenwarden/<env>`: what people type (`tokenwarden put`, hand-made admin secrets). */
+  public readonly aliasName: string;
 
   /** @throws Error naming this construct's path when `env` is not a valid environment name */
   public constructor(scope: Construct, id: string, props: EnvironmentKeyProps) {
@@ -24,9 +26,10 @@ export class EnvironmentKey extends Construct {
     const problem = environmentNameProblem(props.env);
     if (problem) throw new Error(`${this.node.path}: props.env: ${problem}`);
 
+    this.aliasName = `alias/tokenwarden/${props.env}`;
     this.key = new kms.Key(this, 'Key', {
       description: `tokenwarden: encrypts the API token secrets of environment ${props.env}`,
-      alias: `tokenwarden/${props.env}`,
+      alias: this.aliasName,
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });

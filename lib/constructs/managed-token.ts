@@ -29,7 +29,8 @@ export interface ManagedTokenProps {
  * `missing` until someone runs `tokenwarden put`). CloudFormation writes the value only when the template's
  * value changes, so redeploys leave a seeded token alone; changing PLACEHOLDER_VALUE would overwrite every
  * seeded token on the next deploy, which is why a test pins it. The secret is retained when the stack or the
- * inventory entry goes away, so removing a line from a YAML file never destroys a live credential.
+ * inventory entry goes away, so removing a line from a YAML file never destroys a live credential, and its resource
+ * policy denies `secretsmanager:DeleteSecret` to the whole account.
  */
 export class ManagedToken extends Construct {
   /** The token's secret. */
@@ -55,14 +56,16 @@ export class ManagedToken extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     for (const [key, value] of Object.entries(tokenTags(props.env, props.token))) Tags.of(this.secret).add(key, value);
+    // No one in the account may DeleteSecret until this statement is removed: a live credential is never one API call
+    // from gone. CDK's RotationSchedule adds the same statement to rotatable tokens; here manual tokens get it too.
+    this.secret.denyAccountRootDelete();
 
-    Validations.of(this.secret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        props.token.rotation === 'manual'
-          ? `${props.token.provider} has no API to issue tokens (inventory rotation: manual): the probe reminds the owner before expiry instead`
-          : 'Rotation is attached by the rotation construct of this token’s provider (one Lambda per provider), not by the secret itself',
-    });
+    if (props.token.rotation === 'manual') {
+      // Rotatable tokens need no acknowledgement: both packs see the RotationSchedule RotationFunctions attaches.
+      const reason = `${props.token.provider} has no API to issue tokens (inventory rotation: manual): the probe reminds the owner before expiry instead`;
+      Validations.of(this.secret).acknowledge({ id: 'AwsSolutions-SMG4', reason });
+      Validations.of(this.secret).acknowledge({ id: 'NIST.800.53.R5-SecretsManagerRotationEnabled', reason });
+    }
   }
 
   /**

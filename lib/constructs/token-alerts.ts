@@ -1,6 +1,7 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -109,6 +110,8 @@ export class TokenAlerts extends Construct {
       eventPattern: { account: [Stack.of(this).account] },
       retention: props.archiveRetention ?? Duration.days(365),
     });
+    // The archive is the audit history: it outlives the stack (like the secrets and the key) and expires by its retention.
+    this.archive.applyRemovalPolicy(RemovalPolicy.RETAIN);
 
     this.topic = new sns.Topic(this, 'Topic', {
       topicName: `tokenwarden-${env}-alerts`,
@@ -119,6 +122,7 @@ export class TokenAlerts extends Construct {
     for (const email of inventory.alerts.emails) {
       this.topic.addSubscription(new subscriptions.EmailSubscription(email));
     }
+    this.allowAlarmsToPublish(props.encryptionKey);
 
     this.deadLetterQueue = new DeadLetterQueue(this, 'DeadLetters', {
       purpose: 'alert deliveries (notify rules and invocations)',
@@ -133,9 +137,21 @@ export class TokenAlerts extends Construct {
       environment: { ALERT_TOPIC_ARN: this.topic.topicArn },
       define: inlineInventory(inventory),
       deadLetterQueue: this.deadLetterQueue.queue,
+      // A burst of health changes (a provider outage) queues as throttled async invocations, which Lambda retries
+      // for up to 6 h, rather than taking the account's concurrency; and notify always has its share.
+      reservedConcurrentExecutions: 5,
     });
-    // SNS Publish, and kms:GenerateDataKey*/Decrypt on the environment key for the encrypted topic.
-    this.topic.grantPublish(this.notify);
+    // Not topic.grantPublish: that also puts kms:Decrypt/GenerateDataKey* on the environment key into notify's IAM
+    // policy with no condition, usable outside SNS. Here notify may use the key only when SNS calls KMS for it.
+    // https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service
+    this.notify.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.topic.topicArn] }),
+    );
+    props.encryptionKey.grant(
+      new kms.ViaServicePrincipal(`sns.${Stack.of(this).region}.amazonaws.com`, this.notify.grantPrincipal),
+      'kms:Decrypt',
+      'kms:GenerateDataKey*',
+    );
 
     const webhook = inventory.alerts.slackWebhookSecret;
     if (webhook !== undefined) {
@@ -165,13 +181,6 @@ export class TokenAlerts extends Construct {
     this.rules = rules;
 
     const policy = this.notify.role.node.tryFindChild('DefaultPolicy');
-    if (policy) {
-      Validations.of(policy).acknowledge({
-        id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
-        reason:
-          'topic.grantPublish on the KMS-encrypted topic: SNS needs a data key from the environment key for each message (GenerateDataKey* on that one key)',
-      });
-    }
     if (policy && webhook !== undefined) {
       Validations.of(policy).acknowledge({
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${webhook}-??????]`,
@@ -179,6 +188,47 @@ export class TokenAlerts extends Construct {
           'The Slack webhook secret is created by hand, so its ARN suffix is unknown: -?????? matches exactly the six random characters Secrets Manager appends to that one name',
       });
     }
+  }
+
+  /**
+   * CloudWatch alarms (every DLQ depth and function error alarm) notify through this topic. `enforceSSL` replaced
+   * SNS's default topic policy, and the topic is encrypted with the environment key, so CloudWatch needs both a
+   * topic-policy statement and a key-policy statement, or each notification fails silently in the alarm history
+   * (aws/aws-cdk#11121; https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger).
+   * The topic statement admits only alarms of this account and region (confused deputy); the key statement carries
+   * no source condition, as AWS documents it, and is only exercised by a publish the topic policy admitted.
+   * https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
+   */
+  private allowAlarmsToPublish(key: kms.IKey): void {
+    const stack = Stack.of(this);
+    const cloudwatch = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowAlarmsOfThisAccount',
+        principals: [cloudwatch],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: {
+            'aws:SourceArn': stack.formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToEncryptedTopic',
+        principals: [cloudwatch],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+      }),
+    );
   }
 }
 

@@ -1,6 +1,6 @@
 import { App } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, type NagPack } from 'cdk-nag';
 import { loadEnvironment } from '../../lib/inventory/load';
 import type { Inventory, TokenSpec } from '../../lib/inventory/schema';
 
@@ -28,9 +28,9 @@ export function tokenSpec(overrides: Partial<TokenSpec> = {}): TokenSpec {
   };
 }
 
-/** Every unacknowledged AwsSolutions finding under `scope`, as `rule at path` lines (empty when clean). */
-export function unacknowledgedNagFindings(scope: IConstruct): string[] {
-  const report = new AwsSolutionsChecks().validateScope(scope);
+/** Every unacknowledged finding of `pack` (default AwsSolutions) under `scope`, as `rule at path` lines (empty when clean). */
+export function unacknowledgedNagFindings(scope: IConstruct, pack: NagPack = new AwsSolutionsChecks()): string[] {
+  const report = pack.validateScope(scope);
   return report.violations.flatMap((v) =>
     v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath ?? r.resourceLogicalId}`),
   );

@@ -1,8 +1,10 @@
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { NIST80053R5Checks } from 'cdk-nag';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ManagedToken } from '../../lib/constructs/managed-token';
 import { PLACEHOLDER_VALUE } from '../../lambdas/shared/secret-value';
@@ -111,14 +113,26 @@ describe('ManagedToken', () => {
   });
 
   describe('cdk-nag', () => {
-    it('leaves no unacknowledged AwsSolutions finding for a rotatable or a manual token', () => {
-      new ManagedToken(stack, 'Rotatable', { env: 'qa', token: tokenSpec(), encryptionKey: key });
+    it('acknowledges the missing rotation of a manual token only', () => {
       new ManagedToken(stack, 'Manual', {
         env: 'qa',
         token: tokenSpec({ name: 'stripe-test', provider: 'stripe', rotation: 'manual' }),
         encryptionKey: key,
       });
       expect(unacknowledgedNagFindings(stack)).toEqual([]);
+      expect(unacknowledgedNagFindings(stack, new NIST80053R5Checks())).toEqual([]);
+    });
+
+    it('leaves a rotatable token flagged until a rotation schedule is attached (no blanket acknowledgement)', () => {
+      const token = new ManagedToken(stack, 'Rotatable', { env: 'qa', token: tokenSpec(), encryptionKey: key });
+      expect(unacknowledgedNagFindings(stack)).toEqual(['AwsSolutions-SMG4 at TestStack/Rotatable/Secret/Resource']);
+      const fn = new lambda.Function(stack, 'Fn', {
+        code: lambda.Code.fromInline('export const handler = async () => {};'),
+        handler: 'index.handler',
+        runtime: lambda.Runtime.NODEJS_22_X,
+      });
+      token.secret.addRotationSchedule('Rotation', { rotationLambda: fn, automaticallyAfter: Duration.days(30) });
+      expect(unacknowledgedNagFindings(stack).filter((f) => f.includes('SMG4'))).toEqual([]);
     });
   });
 

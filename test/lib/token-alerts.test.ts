@@ -101,6 +101,70 @@ describe('TokenAlerts', () => {
       expect(JSON.stringify(secrets[0]?.Resource)).toContain(`:secret:${inventory.alerts.slackWebhookSecret}-??????`);
       expect(secrets[0]?.Action).toEqual(['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret']);
     });
+
+    // Review finding: alarms targeted a CMK-encrypted topic whose policy (replaced by enforceSSL) and key policy
+    // let no CloudWatch in, so every alarm notification was dropped (aws/aws-cdk#11121).
+    it('lets CloudWatch alarms of this account and region publish to the topic', () => {
+      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Allow',
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Action: 'sns:Publish',
+              Condition: {
+                StringEquals: { 'aws:SourceAccount': inventory.account },
+                ArnLike: { 'aws:SourceArn': Match.anyValue() },
+              },
+            }),
+          ]),
+        },
+      });
+      expect(
+        JSON.stringify(stack.resolve(template.toJSON().Resources)).includes(
+          `:cloudwatch:${inventory.region}:${inventory.account}:alarm:*`,
+        ),
+      ).toBe(true);
+    });
+
+    it('lets CloudWatch use the environment key for the encrypted topic, and only Decrypt and GenerateDataKey*', () => {
+      template.hasResourceProperties('AWS::KMS::Key', {
+        KeyPolicy: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Allow',
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            }),
+          ]),
+        },
+      });
+    });
+
+    it('lets notify use the environment key only through SNS (kms:ViaService), not directly', () => {
+      const role = stack.alerts.notify.role;
+      const policyId = stack.getLogicalId(
+        (role.node.findChild('DefaultPolicy') as iam.Policy).node.defaultChild as iam.CfnPolicy,
+      );
+      const statements: { Action: string | string[] }[] =
+        template.toJSON().Resources[policyId].Properties.PolicyDocument.Statement;
+      expect(statements.flatMap((s) => [s.Action].flat()).filter((a) => a.startsWith('kms:'))).toEqual([]);
+      template.hasResourceProperties('AWS::KMS::Key', {
+        KeyPolicy: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+              Condition: { StringEquals: { 'kms:ViaService': `sns.${inventory.region}.amazonaws.com` } },
+              Principal: { AWS: { 'Fn::GetAtt': [stack.getLogicalId(role.node.defaultChild as iam.CfnRole), 'Arn'] } },
+            }),
+          ]),
+        },
+      });
+    });
+
+    it('retains the archive (the audit history) when the stack is deleted', () => {
+      template.hasResource('AWS::Events::Archive', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    });
   });
 
   it('throws naming the field for an out-of-range retry count', async () => {

@@ -1,6 +1,8 @@
 import { lintSource } from '@secretlint/core';
 import { creator as recommended } from '@secretlint/secretlint-rule-preset-recommend';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { isDeepStrictEqual as isEqual } from 'node:util';
+import { NIST80053R5Checks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import type { Inventory } from '../../lib/inventory/schema';
 import { TokenPipelineStack } from '../../lib/tokenwarden-stack';
@@ -74,6 +76,20 @@ describe('TokenPipelineStack', () => {
       }
     });
 
+    it('denies DeleteSecret in every token secret’s resource policy, rotatable or manual, once', () => {
+      const policies = Object.values(template.findResources('AWS::SecretsManager::ResourcePolicy'));
+      const secretIds = policies.map((p) => p.Properties.SecretId.Ref).sort();
+      const tokenIds = [...stack.tokens.values()]
+        .map((t) => stack.getLogicalId(t.secret.node.defaultChild as never))
+        .sort();
+      expect(secretIds).toEqual(tokenIds);
+      for (const policy of policies) {
+        expect(policy.Properties.ResourcePolicy.Statement).toEqual([
+          expect.objectContaining({ Effect: 'Deny', Action: 'secretsmanager:DeleteSecret' }),
+        ]);
+      }
+    });
+
     it('holds no secret value other than the placeholder', () => {
       const secretStrings = Object.values(template.findResources('AWS::SecretsManager::Secret'))
         .map((r) => r.Properties.SecretString)
@@ -88,8 +104,48 @@ describe('TokenPipelineStack', () => {
       expect(await secretFindings(JSON.stringify(template.toJSON(), null, 2))).toEqual([]);
     });
 
+    it('grants no KMS action through IAM: every use of the key is in the key policy, with a condition', () => {
+      const iamActions = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) =>
+        (p.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap((st) => [st.Action].flat()),
+      );
+      expect(iamActions.filter((a) => a.startsWith('kms:'))).toEqual([]);
+      const [key] = Object.values(template.findResources('AWS::KMS::Key'));
+      const statements: { Principal: { AWS?: unknown; Service?: string }; Condition?: Record<string, unknown> }[] =
+        key?.Properties.KeyPolicy.Statement ?? [];
+      const root = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${inventory.account}:root`]] };
+      // Role principals (not the account root, not a service) may use the key only through a named service.
+      const roleStatements = statements.filter(
+        (st) => st.Principal.AWS !== undefined && !isEqual(st.Principal.AWS, root),
+      );
+      expect(roleStatements.length).toBeGreaterThan(0);
+      for (const st of roleStatements) {
+        expect(st.Condition).toEqual({
+          StringEquals: {
+            'kms:ViaService': expect.stringMatching(/^(secretsmanager|sns)\.[a-z0-9-]+\.amazonaws\.com$/),
+          },
+        });
+      }
+      expect(statements.filter((st) => st.Principal.Service !== undefined).map((st) => st.Principal.Service)).toEqual([
+        'cloudwatch.amazonaws.com',
+      ]);
+    });
+
+    it('outputs what an operator wires to: the alert topic, the bus, the key alias and the dashboard', () => {
+      const ref = (c: { node: { defaultChild?: unknown } }) => ({
+        Ref: stack.getLogicalId(c.node.defaultChild as never),
+      });
+      template.hasOutput('AlertTopicArn', { Value: ref(stack.alerts.topic) });
+      template.hasOutput('EventBusName', { Value: ref(stack.alerts.bus) });
+      template.hasOutput('KeyAlias', { Value: `alias/tokenwarden/${env}` });
+      template.hasOutput('DashboardName', { Value: ref(stack.probe.dashboard) });
+    });
+
     it('leaves no unacknowledged AwsSolutions finding', () => {
       expect(unacknowledgedNagFindings(stack)).toEqual([]);
+    });
+
+    it('leaves no unacknowledged NIST 800-53 R5 finding', () => {
+      expect(unacknowledgedNagFindings(stack, new NIST80053R5Checks())).toEqual([]);
     });
   });
 
