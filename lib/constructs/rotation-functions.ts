@@ -42,7 +42,11 @@ export interface RotationFunctionsProps {
    * @default 2
    */
   readonly reservedConcurrentExecutions?: number;
-  /** Timeout of one rotation step or sweep. @default Duration.minutes(2) */
+  /**
+   * Timeout of one rotation step or sweep. testSecret's worst case against a provider that never answers
+   * is 6 verifications of up to ~16 s (5 s timeout, 2 retries) plus 31 s of waits: about 130 s.
+   * @default Duration.minutes(3)
+   */
   readonly timeout?: Duration;
 }
 
@@ -98,7 +102,7 @@ export class RotationFunctions extends Construct {
       const fn = new TokenwardenFunction(scope, 'Function', {
         entry: TokenwardenFunction.entryFor(`rotation/providers/${provider}`),
         description: `tokenwarden ${env}: rotates the ${provider} tokens and revokes their previous versions`,
-        timeout: props.timeout ?? Duration.minutes(2),
+        timeout: props.timeout ?? Duration.minutes(3),
         memorySize: 256,
         environment: { TOKENWARDEN_PROVIDER: provider },
         define: inlineInventory(inventoryForProvider(inventory, provider)),

@@ -59,6 +59,8 @@ describe('RotationFunctions', () => {
     for (const fn of stack.rotation.functions.values()) {
       const props = template.toJSON().Resources[logicalId(fn.function)].Properties;
       expect(props).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], ReservedConcurrentExecutions: 2 });
+      // testSecret's worst case against a silent provider is about 130 s: the step must outlive it.
+      expect(props.Timeout).toBeGreaterThanOrEqual(150);
       expect(props.DeadLetterConfig.TargetArn).toBeDefined();
       // The inventory is inlined into the bundle (esbuild define), never an environment variable (4 KB limit).
       expect(Object.keys(props.Environment.Variables)).not.toContain('TOKENWARDEN_INVENTORY');
