@@ -276,6 +276,11 @@ export async function runCli(argv: readonly string[], runtime: RuntimeDeps): Pro
     return code;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 1;
+    // Ctrl-C at a prompt (readline rejects the question with an AbortError): a cancel, not a crash.
+    if (error instanceof Error && error.name === 'AbortError') {
+      runtime.stderr('tokenwarden: cancelled; nothing changed\n');
+      return 130;
+    }
     if (error instanceof CliError) {
       runtime.stderr(`tokenwarden: ${error.message}\n`);
       return error.exitCode;
