@@ -16,6 +16,7 @@ Exit codes:
      scan --fail with findings
   3  AWS or a provider unreachable (indeterminate), access denied, or the AWS session expired
   exec returns its command's own exit code (128+n when a signal ended it, 127 when it is not found)
+  130 Ctrl-C: rotate --wait stopped waiting (the rotation goes on in AWS), or a prompt was cancelled
 
 Tokens are named <env>/<token> (qa/gitlab-ci) or <token> with --env qa (or TOKENWARDEN_ENV).
 With --local the CLI talks to the local stand-in on http://127.0.0.1:$TOKENWARDEN_AWS_PORT (default 47660);
@@ -215,7 +216,9 @@ export async function runCli(argv: readonly string[], runtime: RuntimeDeps): Pro
 
   program
     .command('preflight')
-    .description("exec's checks without running anything: ok / expiring (exit 0), invalid, missing or expired (exit 2)")
+    .description(
+      "exec's checks without running anything: ok / expiring (exit 0), invalid, missing or expired (exit 2), provider unreachable (exit 3)",
+    )
     .addOption(envOption())
     .requiredOption('--tokens <names>', 'comma-separated token names')
     .option('--allow-unverified', 'exit 0 when a provider cannot be reached', false)
