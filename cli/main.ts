@@ -297,6 +297,12 @@ export async function runCli(argv: readonly string[], runtime: RuntimeDeps): Pro
 
 /** Entry for bin/tokenwarden.mjs and `npm run tokenwarden`. */
 export async function main(): Promise<void> {
+  // `tokenwarden scan . | head -1`: a reader that stops early closes the pipe; that ends our output, it is
+  // not a crash to report with a stack trace.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+  });
   process.exitCode = await runCli(process.argv.slice(2), processRuntime());
 }
 

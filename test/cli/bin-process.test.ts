@@ -107,3 +107,20 @@ describe('bin/tokenwarden.mjs as a process', () => {
     expect(imdsHits.length).toBeGreaterThan(0);
   });
 });
+
+describe('bin/tokenwarden.mjs in a pipe whose reader stops early (| head -1)', () => {
+  it('exits quietly instead of crashing with an EPIPE stack trace', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'tw-bin-scan-'));
+    // Many findings, one line each, so writes continue after the reader has gone.
+    for (let i = 0; i < 200; i++) writeFileSync(join(folder, `f${i}.env`), `T=ghp_CANARY${'a1'.repeat(15)}\n`);
+    const { child, stderr } = run(['scan', folder], childEnv({}));
+    const done = exited(child);
+    child.stdout?.once('data', () => child.stdout?.destroy());
+
+    const { code } = await done;
+
+    expect(stderr()).not.toContain('EPIPE');
+    expect(stderr()).not.toContain('node:events');
+    expect(code).toBe(0);
+  });
+});
