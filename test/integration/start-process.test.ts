@@ -1,0 +1,40 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+describe('npm start as a process', () => {
+  it('stops cleanly on Ctrl-C during the first probe: every line drawn, nothing left running', async () => {
+    const state = join(mkdtempSync(join(tmpdir(), 'tw-start-')), 'state.json');
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'local/start.ts', '--fast', '--no-rotate-at-start', '--state-file', state],
+      {
+        env: {
+          ...process.env,
+          TOKENWARDEN_AWS_PORT: '0',
+          TOKENWARDEN_PROVIDERS_PORT: '0',
+          TOKENWARDEN_OAUTH_PORT: '0',
+          TOKENWARDEN_SLACK_PORT: '0',
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        },
+      },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const done = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    while (!output.includes('  try: ')) await new Promise((r) => setTimeout(r, 10));
+
+    child.kill('SIGINT');
+
+    expect(await done).toBe(0);
+    expect(output).toContain('stopping');
+    expect(output).not.toContain('status table unavailable');
+  });
+});
