@@ -15,7 +15,8 @@ Exit codes:
   2  token problem: invalid, missing (not seeded), expired, rotation failed, or not readable by the CI role;
      scan --fail with findings
   3  AWS or a provider unreachable (indeterminate), access denied, or the AWS session expired
-  exec returns its command's own exit code (128+n when a signal ended it, 127 when it is not found)
+  exec returns its command's own exit code (128+n when a signal ended it, 127 when it is not found,
+     126 when it cannot be executed)
   130 Ctrl-C: rotate --wait stopped waiting (the rotation goes on in AWS), or a prompt was cancelled
 
 Tokens are named <env>/<token> (qa/gitlab-ci) or <token> with --env qa (or TOKENWARDEN_ENV).

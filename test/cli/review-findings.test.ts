@@ -1,5 +1,7 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  BatchGetSecretValueCommand,
   DescribeSecretCommand,
   PutSecretValueCommand,
   RotateSecretCommand,
@@ -7,7 +9,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { harness } from './harness';
+import { harness, stored } from './harness';
 
 const sm = mockClient(SecretsManagerClient);
 
@@ -98,5 +100,34 @@ describe('tokenwarden as users meet it', () => {
       expect(await h.run(['rotate', 'qa/gitlab-ci', '--wait'])).toBe(0);
       expect(h.signals.listenerCount('SIGINT')).toBe(0);
     });
+  });
+});
+
+describe('tokenwarden exec when the command cannot run', () => {
+  afterEach(() => sm.reset());
+  const seeded = () =>
+    sm.on(BatchGetSecretValueCommand).resolves({
+      SecretValues: [{ Name: 'tokenwarden/qa/gitlab-ci', SecretString: stored('glpat-CANARY-exec-0123456789') }],
+    });
+
+  it('exits 127 and names the command when it does not exist', async () => {
+    seeded();
+    const h = harness();
+
+    expect(await h.run(['exec', '--env', 'qa', '--tokens', 'gitlab-ci', '--', 'no-such-command-tw'])).toBe(127);
+    expect(h.stderr).toContain('tokenwarden: command not found: no-such-command-tw');
+    expect(h.stdout + h.stderr).not.toContain('CANARY');
+  });
+
+  it('exits 126 (as shells do) and says why when the file exists but cannot be executed', async () => {
+    seeded();
+    const h = harness();
+    const script = join(h.dir, 'smoke.sh');
+    writeFileSync(script, '#!/bin/sh\nexit 0\n', { mode: 0o644 });
+
+    expect(await h.run(['exec', '--env', 'qa', '--tokens', 'gitlab-ci', '--', script])).toBe(126);
+    expect(h.stderr).toContain(
+      `tokenwarden: cannot run ${script}: permission denied (EACCES); chmod +x it, or run it through its interpreter`,
+    );
   });
 });
