@@ -30,11 +30,15 @@ interface GlobalOptions {
   json: boolean;
 }
 
-const list = (text: string): string[] =>
-  text
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+/** `--tokens a,b,a` → [a, b]: each token is read, checked and reported once. */
+const list = (text: string): string[] => [
+  ...new Set(
+    text
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ),
+];
 
 /**
  * Runs the CLI on `argv` (without node and script) and returns the exit code; never calls process.exit.
@@ -150,7 +154,8 @@ export async function runCli(argv: readonly string[], runtime: RuntimeDeps): Pro
     .action(async (ref: string, opts: { env?: string; wait: boolean; timeout: string }, cmd: Command) => {
       const { deps, json } = await depsFor(cmd);
       const timeoutMs = Number(opts.timeout) * 1000;
-      if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new CliError('--timeout expects a number of seconds');
+      if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
+        throw new CliError(`--timeout expects a positive number of seconds, got "${opts.timeout}"`);
       code = await (await import('./commands/rotate')).rotate(
         ref,
         { ...(opts.env ? { env: opts.env } : {}), wait: opts.wait, timeoutMs, json },

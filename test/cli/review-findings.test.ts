@@ -131,3 +131,18 @@ describe('tokenwarden exec when the command cannot run', () => {
     );
   });
 });
+
+describe('tokenwarden preflight with a token named twice', () => {
+  afterEach(() => sm.reset());
+
+  it('reads, checks and reports it once', async () => {
+    sm.on(BatchGetSecretValueCommand).resolves({
+      SecretValues: [{ Name: 'tokenwarden/qa/gitlab-ci', SecretString: stored('glpat-CANARY-dup-0123456789') }],
+    });
+    const h = harness();
+
+    expect(await h.run(['preflight', '--env', 'qa', '--tokens', 'gitlab-ci,gitlab-ci'])).toBe(0);
+    expect(sm).toHaveReceivedCommandWith(BatchGetSecretValueCommand, { SecretIdList: ['tokenwarden/qa/gitlab-ci'] });
+    expect(h.stderr.match(/qa\/gitlab-ci/g)).toHaveLength(1);
+  });
+});
