@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 describe('npm start as a process', () => {
-  it('stops cleanly on Ctrl-C during the first probe: every line drawn, nothing left running', async () => {
+  it('prints the CLI line README shows, and stops cleanly on Ctrl-C during the first probe', async () => {
     const state = join(mkdtempSync(join(tmpdir(), 'tw-start-')), 'state.json');
     const child = spawn(
       process.execPath,
@@ -36,5 +36,10 @@ describe('npm start as a process', () => {
     expect(await done).toBe(0);
     expect(output).toContain('stopping');
     expect(output).not.toContain('status table unavailable');
+    // The line README's Quick start shows is the line npm start prints (here with moved ports, so with the
+    // rewritten inventory copy).
+    const tryLine = / {2}try: (.*)/.exec(output)?.[1] ?? '';
+    const readmeLine = / {2}try: (.*)/.exec(readFileSync('README.md', 'utf8'))?.[1] ?? '';
+    expect(readmeLine.replace(/=\d+/, '=PORT')).toBe(tryLine.replace(/=\d+/, '=PORT').replace(/ --inventory \S+/, ''));
   });
 });
