@@ -70,7 +70,7 @@ export function explainAwsError(error: unknown, doing: string): CliError {
   }
   if (name === 'CredentialsProviderError' || /Could not load credentials/i.test(message)) {
     return new CliError(
-      `${doing}: no AWS credentials found; set AWS_PROFILE (then \`aws sso login\`) or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or use --local for the local stand-in`,
+      `${doing}: no AWS credentials found; set AWS_PROFILE (then \`aws sso login\`) or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or use --local for the local stand-in. The chain also asks the EC2 instance metadata endpoint; off EC2, AWS_EC2_METADATA_DISABLED=true skips that`,
       EXIT.unreachable,
       { cause: error },
     );

@@ -40,6 +40,7 @@ export interface CliDeps {
   readonly stdinIsTTY: boolean;
   /** Asks one question on the terminal; `hidden` does not echo the answer (for values). */
   readonly prompt: (question: string, options?: { readonly hidden?: boolean }) => Promise<string>;
-  readonly sleep: (ms: number) => Promise<void>;
+  /** Waits `ms`; returns early (resolving, not rejecting) once `signal` aborts, leaving no timer behind. */
+  readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly signals: SignalSource;
 }

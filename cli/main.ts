@@ -15,7 +15,9 @@ Exit codes:
   2  token problem: invalid, missing (not seeded), expired, rotation failed, or not readable by the CI role;
      scan --fail with findings
   3  AWS or a provider unreachable (indeterminate), access denied, or the AWS session expired
-  exec returns its command's own exit code (128+n when a signal ended it, 127 when it is not found)
+  exec returns its command's own exit code (128+n when a signal ended it, 127 when it is not found,
+     126 when it cannot be executed)
+  130 Ctrl-C: rotate --wait stopped waiting (the rotation goes on in AWS), or a prompt was cancelled
 
 Tokens are named <env>/<token> (qa/gitlab-ci) or <token> with --env qa (or TOKENWARDEN_ENV).
 With --local the CLI talks to the local stand-in on http://127.0.0.1:$TOKENWARDEN_AWS_PORT (default 47660);
@@ -28,11 +30,15 @@ interface GlobalOptions {
   json: boolean;
 }
 
-const list = (text: string): string[] =>
-  text
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+/** `--tokens a,b,a` → [a, b]: each token is read, checked and reported once. */
+const list = (text: string): string[] => [
+  ...new Set(
+    text
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ),
+];
 
 /**
  * Runs the CLI on `argv` (without node and script) and returns the exit code; never calls process.exit.
@@ -148,7 +154,8 @@ export async function runCli(argv: readonly string[], runtime: RuntimeDeps): Pro
     .action(async (ref: string, opts: { env?: string; wait: boolean; timeout: string }, cmd: Command) => {
       const { deps, json } = await depsFor(cmd);
       const timeoutMs = Number(opts.timeout) * 1000;
-      if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new CliError('--timeout expects a number of seconds');
+      if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
+        throw new CliError(`--timeout expects a positive number of seconds, got "${opts.timeout}"`);
       code = await (await import('./commands/rotate')).rotate(
         ref,
         { ...(opts.env ? { env: opts.env } : {}), wait: opts.wait, timeoutMs, json },
@@ -215,7 +222,9 @@ export async function runCli(argv: readonly string[], runtime: RuntimeDeps): Pro
 
   program
     .command('preflight')
-    .description("exec's checks without running anything: ok / expiring (exit 0), invalid, missing or expired (exit 2)")
+    .description(
+      "exec's checks without running anything: ok / expiring (exit 0), invalid, missing or expired (exit 2), provider unreachable (exit 3)",
+    )
     .addOption(envOption())
     .requiredOption('--tokens <names>', 'comma-separated token names')
     .option('--allow-unverified', 'exit 0 when a provider cannot be reached', false)
@@ -276,6 +285,11 @@ export async function runCli(argv: readonly string[], runtime: RuntimeDeps): Pro
     return code;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 1;
+    // Ctrl-C at a prompt (readline rejects the question with an AbortError): a cancel, not a crash.
+    if (error instanceof Error && error.name === 'AbortError') {
+      runtime.stderr('tokenwarden: cancelled; nothing changed\n');
+      return 130;
+    }
     if (error instanceof CliError) {
       runtime.stderr(`tokenwarden: ${error.message}\n`);
       return error.exitCode;
@@ -289,6 +303,12 @@ export async function runCli(argv: readonly string[], runtime: RuntimeDeps): Pro
 
 /** Entry for bin/tokenwarden.mjs and `npm run tokenwarden`. */
 export async function main(): Promise<void> {
+  // `tokenwarden scan . | head -1`: a reader that stops early closes the pipe; that ends our output, it is
+  // not a crash to report with a stack trace.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+  });
   process.exitCode = await runCli(process.argv.slice(2), processRuntime());
 }
 

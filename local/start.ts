@@ -123,8 +123,9 @@ async function main(): Promise<number> {
   await stopRequested;
   if (rotateTimer) clearTimeout(rotateTimer);
   print('stopping');
-  await p.close();
+  // A table still being drawn reads the stand-in (and the inventory copy close() removes): finish it first.
   await drawing;
+  await p.close();
   return 0;
 }
 

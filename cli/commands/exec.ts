@@ -94,12 +94,16 @@ function runChild(command: readonly string[], env: NodeJS.ProcessEnv, deps: CliD
     };
     child.once('error', (error: NodeJS.ErrnoException) => {
       cleanup();
-      reject(
-        new CliError(
-          error.code === 'ENOENT' ? `command not found: ${file}` : `cannot run ${file}: ${error.code ?? error.message}`,
-          127,
-        ),
-      );
+      // Shell conventions: 127 not found, 126 found but not executable.
+      if (error.code === 'ENOENT') reject(new CliError(`command not found: ${file}`, 127));
+      else if (error.code === 'EACCES')
+        reject(
+          new CliError(
+            `cannot run ${file}: permission denied (EACCES); chmod +x it, or run it through its interpreter`,
+            126,
+          ),
+        );
+      else reject(new CliError(`cannot run ${file}: ${error.code ?? error.message}`, 126));
     });
     child.once('exit', (code, signal) => {
       cleanup();

@@ -62,14 +62,18 @@ export async function put(ref: string, options: PutOptions, deps: CliDeps): Prom
     raw = await deps.readStdin();
   }
   const value = raw.replace(/\r?\n$/, '').trim();
-  if (value === '') throw new CliError('the value is empty; nothing stored', EXIT.usage);
+  if (value === '') {
+    const source = options.fromFile ?? (deps.stdinIsTTY ? 'the prompt' : 'stdin');
+    throw new CliError(
+      `${label}: the value read from ${source} is empty; nothing stored. Pipe the token in: tokenwarden put ${label} < token.txt (or --from-file token.txt)`,
+      EXIT.usage,
+    );
+  }
   if (Buffer.byteLength(value) > MAX_SECRET_BYTES - 1024)
     throw new CliError('the value is too large for a secret', EXIT.usage);
-  if (options.expiresAt && options.expiresAt !== 'never' && Number.isNaN(Date.parse(options.expiresAt))) {
-    throw new CliError(`--expires-at expects an ISO date like 2027-03-01 or "never", got "${options.expiresAt}"`);
-  }
-
   const now = deps.clock();
+  if (options.expiresAt !== undefined) parseExpiry(options.expiresAt, now, '--expires-at');
+
   const draft: TokenSecretValue = { v: 1, token: value, issuedAt: now.toISOString() };
   const verify = await verifySafely(deps, token.spec, token.env, draft, VERIFY_TIMEOUT_MS);
   if (verify.verdict === 'invalid') {
@@ -98,12 +102,9 @@ export async function put(ref: string, options: PutOptions, deps: CliDeps): Prom
         `${label} is manual and ${token.spec.provider} does not report expiry: pass --expires-at YYYY-MM-DD (or never)`,
       );
     }
-    if (answer !== 'never') {
-      if (Number.isNaN(Date.parse(answer))) throw new CliError(`expected a date like 2027-03-01 or "never"`);
-      expiresAt = new Date(answer).toISOString();
-    }
-  } else if (!expiresAt && options.expiresAt && options.expiresAt !== 'never') {
-    expiresAt = new Date(options.expiresAt).toISOString();
+    expiresAt = parseExpiry(answer, now, options.expiresAt === undefined ? 'the expiry' : '--expires-at');
+  } else if (!expiresAt && options.expiresAt !== undefined) {
+    expiresAt = parseExpiry(options.expiresAt, now, '--expires-at');
   }
   const stored: TokenSecretValue = {
     ...draft,
@@ -147,6 +148,28 @@ export async function put(ref: string, options: PutOptions, deps: CliDeps): Prom
       `stored ${label} as version ${versionId} (provider: ${verify.verdict}${verify.identity ? `, identity ${verify.identity}` : ''}${expiresAt ? `, expires ${expiresAt.slice(0, 10)}` : ''}); the previous value is AWSPREVIOUS`,
     );
   return 0;
+}
+
+/** YYYY-MM-DD, optionally with a time, as the ISO date-time stored in the secret. */
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
+
+/**
+ * An expiry typed by a person: YYYY-MM-DD (or a full ISO date-time) in the future, or `never` (undefined).
+ * Anything else is refused: Date.parse reads "03/01/2027" as 1 March and "1 March" as 2001-03-01, so a
+ * token would be stored with an expiry nobody meant, or one already past (alerting at once).
+ */
+function parseExpiry(text: string, now: Date, what: string): string | undefined {
+  if (text === 'never') return undefined;
+  let at = ISO_DATE.test(text) ? Date.parse(text) : Number.NaN;
+  // Date.parse rolls 2027-02-30 over to 2 March; a calendar day must read back as itself.
+  if (text.length === 10 && !Number.isNaN(at) && new Date(at).toISOString().slice(0, 10) !== text) at = Number.NaN;
+  if (Number.isNaN(at)) throw new CliError(`${what} expects a date like 2027-03-01 or "never", got "${text}"`);
+  if (at <= now.getTime()) {
+    throw new CliError(
+      `${what} ${text} is in the past: the token would be stored as expired; give the date the provider shows for it`,
+    );
+  }
+  return new Date(at).toISOString();
 }
 
 /**

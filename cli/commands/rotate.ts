@@ -1,4 +1,4 @@
-import { DescribeSecretCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { DescribeSecretCommand, RotateSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { explainAwsError } from '../aws';
 import type { CliDeps } from '../deps';
 import { CliError, EXIT } from '../errors';
@@ -53,17 +53,68 @@ export async function rotate(ref: string, options: RotateOptions, deps: CliDeps)
       );
     return 0;
   }
+  // Ctrl-C (or SIGTERM) while waiting stops the wait, not the rotation: say so, exit 128+n, and leave no
+  // timer running (a pending 10 s sleep would otherwise keep the process alive after the message).
+  const stop = new AbortController();
+  let stoppedBy: NodeJS.Signals | undefined;
+  const listeners = STOP_SIGNALS.map((signal) => {
+    const listener = (): void => {
+      stoppedBy ??= signal;
+      stop.abort();
+    };
+    deps.signals.on(signal, listener);
+    return { signal, listener };
+  });
+  try {
+    return await follow({ label, env: token.env, secretName: token.secretName, versionId, client }, options, deps, {
+      signal: stop.signal,
+      by: () => stoppedBy,
+    });
+  } finally {
+    for (const { signal, listener } of listeners) deps.signals.off(signal, listener);
+  }
+}
+
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+const SIGNAL_EXIT: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 143 };
+
+/** Polls DescribeSecret until the version is AWSCURRENT, fails, times out or a signal stops the wait. */
+async function follow(
+  rotation: {
+    readonly label: string;
+    readonly env: string;
+    readonly secretName: string;
+    readonly versionId: string;
+    readonly client: SecretsManagerClient;
+  },
+  options: RotateOptions,
+  deps: CliDeps,
+  stop: { readonly signal: AbortSignal; readonly by: () => NodeJS.Signals | undefined },
+): Promise<number> {
+  const { label, env, secretName, versionId, client } = rotation;
+  const out = new Output(deps, options.json);
   const deadline = deps.clock().getTime() + (options.timeoutMs ?? 300_000);
   const spin = deps.isTTY && !out.json;
   let delay = 1000;
   let turn = 0;
   let lastStages = '';
+  const stopped = (by: NodeJS.Signals, now: string): number => {
+    if (spin) deps.stderr('\r\u001b[K');
+    out.note(
+      `stopped waiting: the rotation of ${label} (version ${versionId} is ${now}) goes on in AWS; follow it with: tokenwarden status --env ${env}`,
+    );
+    return SIGNAL_EXIT[by] ?? 130;
+  };
   for (;;) {
     let stages: string[] | undefined;
     try {
-      const described = await client.send(new DescribeSecretCommand({ SecretId: token.secretName }));
+      const described = await client.send(new DescribeSecretCommand({ SecretId: secretName }), {
+        abortSignal: stop.signal,
+      });
       stages = described.VersionIdsToStages?.[versionId];
     } catch (error) {
+      const by = stop.by();
+      if (by) return stopped(by, lastStages || 'AWSPENDING');
       throw explainAwsError(error, `following the rotation of ${label}`);
     }
     const now = stages?.join(',') ?? '(gone)';
@@ -86,14 +137,16 @@ export async function rotate(ref: string, options: RotateOptions, deps: CliDeps)
     if (deps.clock().getTime() >= deadline) {
       if (spin) deps.stderr('\r\u001b[K');
       throw new CliError(
-        `rotation of ${label} still pending after ${Math.round((options.timeoutMs ?? 300_000) / 1000)}s (version ${versionId} is ${now}); it continues in AWS: check later with tokenwarden status`,
+        `rotation of ${label} still pending after ${Math.round((options.timeoutMs ?? 300_000) / 1000)}s (version ${versionId} is ${now}); it continues in AWS: check later with tokenwarden status --env ${env}`,
         EXIT.unreachable,
       );
     }
     if (spin) deps.stderr(`\r${SPINNER[turn++ % SPINNER.length]} rotating ${label}: version ${versionId} is ${now}`);
     else if (now !== lastStages && !out.json) out.note(`waiting: ${label} version ${versionId} is ${now}`);
     lastStages = now;
-    await deps.sleep(delay);
+    await deps.sleep(delay, stop.signal);
+    const by = stop.by();
+    if (by) return stopped(by, now);
     delay = Math.min(delay * 2, 10_000);
   }
 }

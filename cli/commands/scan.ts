@@ -1,4 +1,4 @@
-import { type Dirent, readFileSync, readdirSync, statSync } from 'node:fs';
+import { type Dirent, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { lintSource } from '@secretlint/core';
@@ -8,7 +8,7 @@ import { TAG, fingerprintKeySecretName } from '../../lambdas/shared/names';
 import { parseSecretValue } from '../../lambdas/shared/secret-value';
 import { explainAwsError } from '../aws';
 import type { CliDeps } from '../deps';
-import { EXIT } from '../errors';
+import { CliError, EXIT } from '../errors';
 import { Output } from '../output';
 import { batchRead, listManagedSecrets, loadEnv, tagsOf } from '../tokens';
 
@@ -47,6 +47,10 @@ const CANDIDATE_PATTERNS = [/[A-Za-z0-9_\-.+/=~:]{8,}/g, /[A-Za-z0-9_\-.+/~]{8,}
 export async function scan(paths: readonly string[], options: ScanOptions, deps: CliDeps): Promise<number> {
   const out = new Output(deps, options.json);
   const cwd = options.cwd ?? process.cwd();
+  // A mistyped path must not make `scan --fail` pass on zero files.
+  for (const path of paths) {
+    if (!existsSync(path)) throw new CliError(`${path}: no such file or directory; give files or folders to scan`);
+  }
   const managed = options.env || deps.env['TOKENWARDEN_ENV'] ? await managedFingerprints(options.env, deps) : undefined;
   const findings: ScanFinding[] = [];
   let files = 0;

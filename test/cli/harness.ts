@@ -84,6 +84,8 @@ export function harness(
     stdinIsTTY?: boolean;
     stdin?: string;
     prompt?: string;
+    /** Makes every prompt fail with this error (readline's AbortError on Ctrl-C). */
+    promptError?: Error;
     clock?: () => Date;
     sleeps?: number[];
   } = {},
@@ -113,7 +115,10 @@ export function harness(
     spawn,
     stdinIsTTY: options.stdinIsTTY ?? false,
     readStdin: async () => options.stdin ?? '',
-    prompt: async (_question, prompt) => (prompt?.hidden ? (options.stdin ?? '') : (options.prompt ?? '')),
+    prompt: async (_question, prompt) => {
+      if (options.promptError) throw options.promptError;
+      return prompt?.hidden ? (options.stdin ?? '') : (options.prompt ?? '');
+    },
     sleep: async (ms) => {
       options.sleeps?.push(ms);
     },
