@@ -155,6 +155,19 @@ export function toIsoDate(value: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * Scopes from an `x-oauth-scopes` response header (comma separated; GitHub classic PATs and Slack send
+ * it), or undefined when the header is absent (the provider does not say).
+ */
+export function scopesFromHeader(headers: Headers): string[] | undefined {
+  const header = headers.get('x-oauth-scopes');
+  if (header === null) return undefined;
+  return header
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
 /** Scopes the inventory allows but the provider did not report, for a health warning. */
 export function missingScopes(wanted: readonly string[], granted: readonly string[] | undefined): string[] {
   if (granted === undefined) return [];

@@ -1,7 +1,15 @@
 import { request } from '../shared/http';
 import type { HttpResponse } from '../shared/http';
 import type { AdapterOptions } from './adapter-kit';
-import { endpoint, missingScopes, toIsoDate, unexpectedAnswer, verifying, withScopeNote } from './adapter-kit';
+import {
+  endpoint,
+  missingScopes,
+  scopesFromHeader,
+  toIsoDate,
+  unexpectedAnswer,
+  verifying,
+  withScopeNote,
+} from './adapter-kit';
 import { PROVIDERS } from './catalog';
 import { parseProviderSettings } from './settings';
 import type { ProviderAdapter, VerifyResult } from './types';
@@ -85,14 +93,7 @@ export function createGithubPatAdapter(options: AdapterOptions = {}): ProviderAd
         const user = res.json<{ login?: unknown }>();
         // Classic tokens list their scopes in X-OAuth-Scopes; fine-grained tokens send no such header.
         // https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/scopes-for-oauth-apps
-        const header = res.headers.get('x-oauth-scopes');
-        const scopes =
-          header === null
-            ? undefined
-            : header
-                .split(',')
-                .map((s) => s.trim())
-                .filter(Boolean);
+        const scopes = scopesFromHeader(res.headers);
         const expiresAt = parseGithubExpiry(res.headers.get('github-authentication-token-expiration'));
         return {
           verdict: 'valid',

@@ -1,7 +1,15 @@
 import { request } from '../shared/http';
 import type { TokenSecretValue } from '../shared/secret-value';
 import type { AdapterOptions } from './adapter-kit';
-import { endpoint, expectStatus, missingScopes, unexpectedAnswer, verifying, withScopeNote } from './adapter-kit';
+import {
+  endpoint,
+  expectStatus,
+  missingScopes,
+  scopesFromHeader,
+  unexpectedAnswer,
+  verifying,
+  withScopeNote,
+} from './adapter-kit';
 import { ProviderResponseError } from '../shared/errors';
 import { PROVIDERS } from './catalog';
 import { parseProviderSettings } from './settings';
@@ -61,14 +69,7 @@ export function createSlackAdapter(options: AdapterOptions = {}): ProviderAdapte
         if (answer.ok === true) {
           // Granted scopes come back in x-oauth-scopes, comma separated.
           // https://docs.slack.dev/authentication/tokens#scopes
-          const header = res.headers.get('x-oauth-scopes');
-          const scopes =
-            header === null
-              ? undefined
-              : header
-                  .split(',')
-                  .map((s) => s.trim())
-                  .filter(Boolean);
+          const scopes = scopesFromHeader(res.headers);
           const identity =
             typeof answer.team === 'string' && typeof answer.user === 'string'
               ? `${answer.team}/${answer.user}`
