@@ -32,7 +32,7 @@ describe('tokenwarden preflight', () => {
       SecretValues: [
         {
           Name: 'tokenwarden/qa/gitlab-ci',
-          SecretString: stored('glpat-CANARY', { expiresAt: '2026-11-26T00:00:00Z' }),
+          SecretString: stored('fake-gitlab-CANARY', { expiresAt: '2026-11-26T00:00:00Z' }),
         },
       ],
     });
@@ -47,7 +47,7 @@ describe('tokenwarden preflight', () => {
       SecretValues: [
         {
           Name: 'tokenwarden/qa/gitlab-ci',
-          SecretString: stored('glpat-CANARY', { expiresAt: '2026-11-20T00:00:00Z' }),
+          SecretString: stored('fake-gitlab-CANARY', { expiresAt: '2026-11-20T00:00:00Z' }),
         },
       ],
     });
@@ -77,7 +77,7 @@ describe('tokenwarden preflight', () => {
 
   it('treats an adapter that throws as indeterminate, not invalid', async () => {
     sm.on(BatchGetSecretValueCommand).resolves({
-      SecretValues: [{ Name: 'tokenwarden/qa/gitlab-ci', SecretString: stored('glpat-CANARY') }],
+      SecretValues: [{ Name: 'tokenwarden/qa/gitlab-ci', SecretString: stored('fake-gitlab-CANARY') }],
     });
     const h = harness();
     adapter(h, 'gitlab').verify = async () => {

@@ -15,7 +15,7 @@ import { parseSecretValue } from '../../lambdas/shared/secret-value';
 import { adapter, harness, stored } from './harness';
 
 const sm = mockClient(SecretsManagerClient);
-const CANARY = 'glpat-CANARY-check-0123456789abcdef';
+const CANARY = 'fake-gitlab-CANARY-check-0123456789abcdef';
 
 describe('tokenwarden check', () => {
   afterEach(() => sm.reset());

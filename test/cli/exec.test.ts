@@ -7,7 +7,7 @@ import { batchRead } from '../../cli/tokens';
 import { adapter, harness, stored } from './harness';
 
 const sm = mockClient(SecretsManagerClient);
-const GITLAB_CANARY = 'glpat-CANARY-exec-0123456789abcdef';
+const GITLAB_CANARY = 'fake-gitlab-CANARY-exec-0123456789abcdef';
 const STRIPE_CANARY = 'rk_test_CANARY_exec_abcdef0123456789';
 
 function seed(values: Record<string, string>, errors: { SecretId: string; ErrorCode: string }[] = []): void {

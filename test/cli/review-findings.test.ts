@@ -107,7 +107,7 @@ describe('tokenwarden exec when the command cannot run', () => {
   afterEach(() => sm.reset());
   const seeded = () =>
     sm.on(BatchGetSecretValueCommand).resolves({
-      SecretValues: [{ Name: 'tokenwarden/qa/gitlab-ci', SecretString: stored('glpat-CANARY-exec-0123456789') }],
+      SecretValues: [{ Name: 'tokenwarden/qa/gitlab-ci', SecretString: stored('fake-gitlab-CANARY-exec-0123456789') }],
     });
 
   it('exits 127 and names the command when it does not exist', async () => {
@@ -137,7 +137,7 @@ describe('tokenwarden preflight with a token named twice', () => {
 
   it('reads, checks and reports it once', async () => {
     sm.on(BatchGetSecretValueCommand).resolves({
-      SecretValues: [{ Name: 'tokenwarden/qa/gitlab-ci', SecretString: stored('glpat-CANARY-dup-0123456789') }],
+      SecretValues: [{ Name: 'tokenwarden/qa/gitlab-ci', SecretString: stored('fake-gitlab-CANARY-dup-0123456789') }],
     });
     const h = harness();
 

@@ -15,7 +15,7 @@ import { harness, stored } from './harness';
 
 const sm = mockClient(SecretsManagerClient);
 const KEY = 'fingerprint-key-for-tests';
-const GITLAB_CANARY = 'glpat-CANARYscan0123456789ab';
+const GITLAB_CANARY = 'fake-gitlab-CANARYscan0123456789ab';
 const STRIPE_CANARY = 'rk_test_CANARYscan_abcdef012345';
 // Shaped like a GitHub classic PAT (ghp_ + exactly 36 characters) so secretlint's GitHub rule reports it.
 const GITHUB_SHAPED = `ghp_CANARY${'a1'.repeat(15)}`;
@@ -119,7 +119,7 @@ describe('tokenwarden inventory', () => {
     });
     sm.on(BatchGetSecretValueCommand).resolves({
       SecretValues: [
-        { Name: 'tokenwarden/qa/gitlab-ci', SecretString: stored('glpat-CANARY') },
+        { Name: 'tokenwarden/qa/gitlab-ci', SecretString: stored('fake-gitlab-CANARY') },
         { Name: 'tokenwarden/qa/stripe-test', SecretString: PLACEHOLDER_VALUE },
       ],
     });
