@@ -17,7 +17,7 @@ import { ScheduledInvoke } from './scheduled-invoke';
 import { wholeRate } from './schedule-rate';
 import { inlineInventory } from './token-alerts';
 import { TokenwardenFunction } from './tokenwarden-function';
-import { environmentNameProblem } from './validation';
+import { acknowledgeHandMadeSecrets, environmentNameProblem } from './validation';
 
 /** Secrets Manager's rotation interval range. https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_schedule.html */
 const MIN_ROTATION_HOURS = 4;
@@ -201,12 +201,7 @@ function acknowledge(fn: TokenwardenFunction, adminSecrets: readonly string[]): 
     reason:
       'ListSecrets, X-Ray and secretsmanager:GetRandomPassword (added by CDK’s RotationSchedule, unused: tokens come from the provider’s API; it generates a random string and touches no resource) take no resource ARN',
   });
-  for (const name of adminSecrets) {
-    Validations.of(policy).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${name}-??????]`,
-      reason: `Admin secret ${name} is created by hand, so its ARN suffix is unknown: -?????? matches exactly the six characters Secrets Manager appends to that one name`,
-    });
-  }
+  acknowledgeHandMadeSecrets(policy, adminSecrets, (name) => `Admin secret ${name}`);
 }
 
 function validate(

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -14,7 +14,7 @@ import { busNameFor } from '../../lambdas/shared/names';
 import type { Inventory } from '../inventory/schema';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { TokenwardenFunction } from './tokenwarden-function';
-import { environmentNameProblem } from './validation';
+import { environmentNameProblem, acknowledgeHandMadeSecrets } from './validation';
 
 /** EventBridge keeps retrying a target for up to 185 attempts / 24 h; 0-185 allowed. https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-retry-policy.html */
 const MAX_RULE_RETRIES = 185;
@@ -182,11 +182,7 @@ export class TokenAlerts extends Construct {
 
     const policy = this.notify.role.node.tryFindChild('DefaultPolicy');
     if (policy && webhook !== undefined) {
-      Validations.of(policy).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${webhook}-??????]`,
-        reason:
-          'The Slack webhook secret is created by hand, so its ARN suffix is unknown: -?????? matches exactly the six random characters Secrets Manager appends to that one name',
-      });
+      acknowledgeHandMadeSecrets(policy, [webhook], () => 'The Slack webhook secret');
     }
   }
 

@@ -17,7 +17,7 @@ import { ScheduledInvoke } from './scheduled-invoke';
 import { wholeRate } from './schedule-rate';
 import { inlineInventory, TokenAlerts } from './token-alerts';
 import { TokenwardenFunction } from './tokenwarden-function';
-import { environmentNameProblem } from './validation';
+import { acknowledgeHandMadeSecrets, environmentNameProblem } from './validation';
 
 /** The next run comes one interval later anyway (rotation-facts §5: few retries, 0-2). */
 const MAX_PROBE_RETRIES = 2;
@@ -187,12 +187,7 @@ export class TokenProbe extends Construct {
         reason:
           'ListSecrets and BatchGetSecretValue support no resource-level permissions; BatchGetSecretValue returns only the values GetSecretValue is granted for (the token secrets above); X-Ray takes no ARN either',
       });
-      for (const name of adminSecrets) {
-        Validations.of(policy).acknowledge({
-          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${name}-??????]`,
-          reason: `Admin secret ${name} is created by hand, so its ARN suffix is unknown: -?????? matches exactly the six characters Secrets Manager appends to that one name`,
-        });
-      }
+      acknowledgeHandMadeSecrets(policy, adminSecrets, (name) => `Admin secret ${name}`);
     }
   }
 

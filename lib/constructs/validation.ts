@@ -1,3 +1,5 @@
+import { Validations } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
 /**
  * Synth-time checks shared by the constructs, so a bad prop fails at `cdk synth` with the construct
  * path and field instead of at deploy time inside CloudFormation.
@@ -32,4 +34,22 @@ export function tagValueProblem(value: string): string | undefined {
   return TAG_VALUE.test(value)
     ? undefined
     : `becomes a tag value, which allows at most 256 letters, digits, spaces and + - = . _ : / @; got ${JSON.stringify(value)}`;
+}
+
+/**
+ * Acknowledges cdk-nag's IAM5 finding for grants on secrets created by hand (admin secrets, the Slack
+ * webhook secret): their ARN suffix is unknown at synth, so the grant names `<name>-??????`.
+ * `what(name)` describes each secret in the reason.
+ */
+export function acknowledgeHandMadeSecrets(
+  policy: IConstruct,
+  names: Iterable<string>,
+  what: (name: string) => string,
+): void {
+  for (const name of names) {
+    Validations.of(policy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${name}-??????]`,
+      reason: `${what(name)} is created by hand, so its ARN suffix is unknown: -?????? matches exactly the six characters Secrets Manager appends to that one name`,
+    });
+  }
 }
